@@ -1,0 +1,12 @@
+export * from './assert.js';
+export * from './changer.js';
+export * from './conf-change.js';
+export * from './config.js';
+export * from './memory-storage.js';
+export * from './messages.js';
+export type { ProgressState } from './progress.js';
+export * from './raft.js';
+export * from './raw-node.js';
+export * from './rng.js';
+export * from './storage.js';
+export * from './types.js';

@@ -1,0 +1,229 @@
+import { invariant } from './assert.js';
+import { encodeConfChange, type ConfChange } from './conf-change.js';
+import { resolveRaftConfig, type RaftConfig, type RaftConfigInput } from './config.js';
+import type { Message } from './messages.js';
+import type { ProgressState } from './progress.js';
+import { Raft, type ProposeResult, type ReadIndexResult, type TransferLeaderResult } from './raft.js';
+import type { RaftStorage } from './storage.js';
+import {
+  NoNode,
+  hardStateEquals,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type LogIndex,
+  type NodeId,
+  type ReadState,
+  type Role,
+  type Snapshot,
+  type SoftState,
+  type Term,
+} from './types.js';
+
+/**
+ * Everything the core produced since the last Ready, to be processed in this order:
+ *
+ * 1. Persist, in one durable write: `snapshot` (if any), then `entries` (appending at
+ *    entries[0].index and dropping any stored entry at or after it), then `hardState` (if any).
+ * 2. Only after that write is durable, send `messages`. (Votes and append acknowledgements in them
+ *    promise state that must survive a crash.)
+ * 3. Apply `snapshot` (if any) to the state machine, then `committedEntries` in order, calling
+ *    `applyConfChange` for each `confChange` entry. Applying may share the durable write of step 1.
+ * 4. Serve `readStates` once the applied index reaches each one's index; fail `droppedReads`.
+ * 5. Call `advance()`.
+ */
+export interface Ready {
+  readonly softState: SoftState | undefined;
+  readonly hardState: HardState | undefined;
+  readonly entries: readonly Entry[];
+  readonly snapshot: Snapshot | undefined;
+  readonly committedEntries: readonly Entry[];
+  readonly messages: readonly Message[];
+  readonly readStates: readonly ReadState[];
+  /** Request contexts of local reads that will never get a ReadState (leadership was lost). Retry them. */
+  readonly droppedReads: readonly string[];
+  /** False when only the commit index changed: the write need not be fsynced before sending. */
+  readonly mustSync: boolean;
+}
+
+export interface ProgressStatus {
+  readonly match: LogIndex;
+  readonly next: LogIndex;
+  readonly state: ProgressState;
+  readonly isLearner: boolean;
+  readonly inflightCount: number;
+}
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly term: Term;
+  readonly vote: NodeId;
+  readonly commit: LogIndex;
+  readonly applied: LogIndex;
+  readonly lastIndex: LogIndex;
+  readonly lead: NodeId;
+  readonly role: Role;
+  readonly quiesced: boolean;
+  readonly leadTransferee: NodeId;
+  readonly confState: ConfState;
+  /** Leader only. */
+  readonly progress: ReadonlyMap<NodeId, ProgressStatus> | undefined;
+}
+
+/**
+ * The application's handle on one replica: the Raft state machine plus the Ready/advance protocol.
+ * Single-threaded; any input may be given between `ready()` and `advance()` (its effects surface in
+ * the next Ready), but a second `ready()` before `advance()` is a bug.
+ */
+export class RawNode {
+  readonly raft: Raft;
+  readonly config: RaftConfig;
+  private prevSoftState: SoftState;
+  private prevHardState: HardState;
+  private pendingReady: Ready | undefined = undefined;
+
+  constructor(config: RaftConfigInput, storage: RaftStorage) {
+    this.config = resolveRaftConfig(config);
+    this.raft = new Raft(this.config, storage);
+    this.prevSoftState = this.raft.softState();
+    this.prevHardState = this.raft.hardState();
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Campaign now instead of waiting for the election timeout. */
+  campaign(): void {
+    this.raft.hup(false);
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.propose('normal', data);
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    return this.raft.propose('confChange', encodeConfChange(cc));
+  }
+
+  step(m: Message): void {
+    this.raft.step(m);
+  }
+
+  /** Asks for a linearizable read point; the answer comes as a ReadState carrying `requestCtx`. */
+  readIndex(requestCtx: string): ReadIndexResult {
+    return this.raft.readIndex(requestCtx);
+  }
+
+  transferLeader(transferee: NodeId): TransferLeaderResult {
+    return this.raft.transferLeader(transferee);
+  }
+
+  applyConfChange(cc: ConfChange): ConfState {
+    return this.raft.applyConfChange(cc);
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.raft.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: NodeId, status: 'finished' | 'failed'): void {
+    this.raft.reportSnapshot(id, status);
+  }
+
+  /** A quiesced group needs no ticks; the driver may skip it until a message or proposal arrives. */
+  isQuiesced(): boolean {
+    return this.raft.quiesced;
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    if (r.msgs.length > 0 || r.readStates.length > 0 || r.droppedReadCtxs.length > 0) return true;
+    if (r.log.unstable.entries.length > 0 || r.log.unstable.snapshot !== undefined) return true;
+    if (r.hasBatchedWork()) return true;
+    if (r.lead !== this.prevSoftState.leader || r.role !== this.prevSoftState.role) return true;
+    if (r.term !== this.prevHardState.term || r.vote !== this.prevHardState.vote || r.log.committed !== this.prevHardState.commit) {
+      return true;
+    }
+    return r.log.hasNextCommittedEntries();
+  }
+
+  ready(): Ready {
+    invariant(this.pendingReady === undefined, 'ready() called again before advance()');
+    const r = this.raft;
+    r.flushBatchedWork();
+    const soft = r.softState();
+    const hard = r.hardState();
+    const softChanged = soft.leader !== this.prevSoftState.leader || soft.role !== this.prevSoftState.role;
+    const hardChanged = !hardStateEquals(hard, this.prevHardState);
+    const entries = r.log.unstableEntries().slice();
+    const rd: Ready = {
+      softState: softChanged ? soft : undefined,
+      hardState: hardChanged ? this.reportedHardState(hard) : undefined,
+      entries,
+      snapshot: r.log.unstable.snapshot,
+      committedEntries: r.log.nextCommittedEntries(this.config.committedBytesPerReadyMax),
+      messages: r.msgs,
+      readStates: r.readStates,
+      droppedReads: r.droppedReadCtxs,
+      mustSync: entries.length > 0 || hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote,
+    };
+    r.msgs = [];
+    r.readStates = [];
+    r.droppedReadCtxs = [];
+    this.prevSoftState = soft;
+    this.prevHardState = hard;
+    this.pendingReady = rd;
+    return rd;
+  }
+
+  /** The application has persisted, sent and applied everything in the last Ready. */
+  advance(): void {
+    const rd = this.pendingReady;
+    invariant(rd !== undefined, 'advance() without a Ready');
+    this.pendingReady = undefined;
+    const log = this.raft.log;
+    const lastEntry = rd.entries[rd.entries.length - 1];
+    if (lastEntry !== undefined) log.stableTo(lastEntry.index, lastEntry.term);
+    if (rd.snapshot !== undefined) {
+      log.stableSnapTo(rd.snapshot.metadata.index);
+      if (rd.snapshot.metadata.index > log.applied) log.appliedTo(rd.snapshot.metadata.index);
+    }
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied !== undefined) {
+      let sizeBytes = 0;
+      for (const e of rd.committedEntries) sizeBytes += e.data.byteLength;
+      this.raft.appliedTo(lastApplied.index, sizeBytes);
+    }
+  }
+
+  status(): RaftStatus {
+    const r = this.raft;
+    let progress: Map<NodeId, ProgressStatus> | undefined;
+    if (r.role === 'leader') {
+      progress = new Map();
+      for (const [id, pr] of r.tracker.progress) {
+        progress.set(id, { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner, inflightCount: pr.inflights.count() });
+      }
+    }
+    return {
+      id: r.id,
+      term: r.term,
+      vote: r.vote,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      lead: r.lead,
+      role: r.role,
+      quiesced: r.quiesced,
+      leadTransferee: r.leadTransferee,
+      confState: r.tracker.confState(),
+      progress,
+    };
+  }
+
+  private reportedHardState(hs: HardState): HardState {
+    if (this.config.testingKnobs.skipVotePersist === true) return { ...hs, vote: NoNode };
+    return hs;
+  }
+}
