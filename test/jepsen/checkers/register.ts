@@ -1,0 +1,446 @@
+/**
+ * Linearizability of read/write/compare-and-swap registers, one register per `key`.
+ *
+ * Operations (see history.ts for the event format):
+ *   f "read"   invoke value null (ignored); `ok` value = the value read, null if the key has none.
+ *   f "write"  value = the value written.
+ *   f "cas"    value = [expected, new]; `ok` means it swapped, `fail` that it certainly did not.
+ * A register starts as null. Values are any JSON and compare by content.
+ *
+ * Keys are checked independently (linearizability is compositional). Within a key:
+ * - `fail` ops took no effect and are dropped;
+ * - `info` reads are dropped (they changed nothing and told us nothing);
+ * - an `info` write or cas may take effect once, at any time after its invoke, or never. It is only
+ *   worth placing before the last completion of an op that needs its value (a read of that value,
+ *   a cas expecting it): after that its value is never observed again, so it could equally have
+ *   never happened. An info op whose value nobody needs is dropped, and the others get that last
+ *   completion as their deadline. This bounds the window in which unknown outcomes multiply the
+ *   search, without changing the verdict.
+ */
+import { HistoryError, locateOperation, type History, type Operation } from '../history.js';
+import { canonicalJson, isJsonArray, type JsonValue } from '../json-value.js';
+import { formatJson, formatOperationRef, toOperationRef, type OperationRef } from '../operation-ref.js';
+import { combineVerdicts, verdictWord, type CheckReport, type Verdict } from '../verdict.js';
+import { searchLinearization, type SearchModel, type SearchOp } from './linearizability-search.js';
+
+export interface RegisterCheckOptions {
+  /** Search budget per key, in memoized (linearized set, state) pairs. */
+  readonly maxStatesPerKey?: number;
+  /** How many linearized ops before the dead end to show in a failure. */
+  readonly failureTailLength?: number;
+}
+
+export const REGISTER_MAX_STATES_PER_KEY_DEFAULT = 1_000_000;
+const FAILURE_TAIL_LENGTH_DEFAULT = 6;
+
+type RegisterOpKind =
+  | { readonly f: 'read'; readonly value: JsonValue }
+  | { readonly f: 'write'; readonly value: JsonValue }
+  | { readonly f: 'cas'; readonly expected: JsonValue; readonly value: JsonValue };
+
+interface RegisterOp {
+  readonly op: Operation;
+  readonly kind: RegisterOpKind;
+}
+
+export interface RegisterStep {
+  readonly op: OperationRef;
+  /** False when an info op was resolved as never having taken effect. */
+  readonly tookEffect: boolean;
+  readonly valueAfter: JsonValue;
+}
+
+export interface RegisterCandidate {
+  readonly op: OperationRef;
+  /** Why it cannot be the next to take effect, in words. */
+  readonly reason: string;
+}
+
+/**
+ * The window where the search died: the longest prefix it could linearize, the register's value
+ * there, and every op that was invoked by then but cannot go next, including the one whose
+ * completion was reached first (`blocking`).
+ */
+export interface RegisterFailure {
+  /**
+   * 'completed': `blocking` completed before it could take effect;
+   * 'starved': `blocking` needs a value that is not held and that no op left can write.
+   */
+  readonly why: 'completed' | 'starved';
+  readonly linearizedCount: number;
+  readonly checkedCount: number;
+  readonly tail: readonly RegisterStep[];
+  readonly value: JsonValue;
+  readonly candidates: readonly RegisterCandidate[];
+  readonly blocking: OperationRef;
+}
+
+export interface RegisterKeyResult {
+  readonly key: string | null;
+  readonly verdict: Verdict;
+  /** All ops on this key, whatever their outcome. */
+  readonly operationCount: number;
+  readonly infoCount: number;
+  readonly failCount: number;
+  /** Info ops left out because their effect could never be observed (see the module comment). */
+  readonly droppedInfoCount: number;
+  /** Ops that took part in the search. */
+  readonly checkedCount: number;
+  readonly statesExplored: number;
+  readonly failure: RegisterFailure | null;
+}
+
+export interface RegisterCheckResult {
+  readonly model: 'register';
+  readonly verdict: Verdict;
+  readonly operationCount: number;
+  readonly maxStatesPerKey: number;
+  readonly keys: readonly RegisterKeyResult[];
+}
+
+function parseRegisterOp(history: History, op: Operation): RegisterOp {
+  const where = locateOperation(history, op);
+  switch (op.f) {
+    case 'read':
+      return { op, kind: { f: 'read', value: op.outcome === 'ok' ? op.completion.value : null } };
+    case 'write': {
+      const value = op.invoke.value;
+      if (op.outcome === 'ok' && op.completion.value !== null && canonicalJson(op.completion.value) !== canonicalJson(value)) {
+        throw new HistoryError('BAD_VALUE', null, `${where}: write of ${formatJson(value)} completed ok with a different value ${formatJson(op.completion.value)}`);
+      }
+      return { op, kind: { f: 'write', value } };
+    }
+    case 'cas': {
+      const pair = op.invoke.value;
+      if (!isJsonArray(pair) || pair.length !== 2) {
+        throw new HistoryError('BAD_VALUE', null, `${where}: cas value must be [expected, new], got ${formatJson(pair)}`);
+      }
+      return { op, kind: { f: 'cas', expected: pair[0] ?? null, value: pair[1] ?? null } };
+    }
+    default:
+      throw new HistoryError('UNKNOWN_F', null, `${where}: the register model knows f "read", "write" and "cas", not "${op.f}"`);
+  }
+}
+
+/** Interns JSON values as small integers; 0 is null, the initial value. */
+class ValueTable {
+  private readonly ids = new Map<string, number>([['null', 0]]);
+  private readonly values: JsonValue[] = [null];
+
+  idOf(value: JsonValue): number {
+    const text = canonicalJson(value);
+    const known = this.ids.get(text);
+    if (known !== undefined) return known;
+    const id = this.values.length;
+    this.ids.set(text, id);
+    this.values.push(value);
+    return id;
+  }
+
+  valueOf(id: number): JsonValue {
+    return this.values[id] ?? null;
+  }
+}
+
+interface PreparedOp {
+  readonly source: RegisterOp;
+  readonly search: SearchOp;
+  /** For reads: the state read; for cas: the state expected; -1 for writes. */
+  readonly requiresState: number;
+  /** For writes and cas: the state after; -1 for reads. */
+  readonly producesState: number;
+  /** For writes and cas: the value id written (before merging unread values); -1 for reads. */
+  readonly writtenValueId: number;
+}
+
+/**
+ * Every value that no op reads or expects behaves the same in the search: nothing can follow it
+ * but another write. They share one state, so the memo does not tell apart the orders in which
+ * unread writes could have landed.
+ */
+const UNREAD_STATE = -2;
+
+/**
+ * The register as a search model, with the bookkeeping that lets the search cut a branch as soon
+ * as some determinate read or cas needs a value that is not held and that no unresolved op can
+ * write any more.
+ */
+function makeRegisterModel(prepared: readonly PreparedOp[], initialState: number): SearchModel {
+  const producersLeft = new Map<number, number>();
+  const requirersLeft = new Map<number, number>();
+  const requirers = new Map<number, number[]>();
+  const resolved = new Uint8Array(prepared.length);
+  prepared.forEach((p, index) => {
+    if (p.producesState >= 0) producersLeft.set(p.producesState, (producersLeft.get(p.producesState) ?? 0) + 1);
+    if (p.requiresState >= 0 && !p.search.optional) {
+      requirersLeft.set(p.requiresState, (requirersLeft.get(p.requiresState) ?? 0) + 1);
+      const list = requirers.get(p.requiresState) ?? [];
+      list.push(index);
+      requirers.set(p.requiresState, list);
+    }
+  });
+  // Values some determinate op still needs and no unresolved op can produce.
+  const starved = new Set<number>();
+  const refresh = (value: number): void => {
+    if ((producersLeft.get(value) ?? 0) === 0 && (requirersLeft.get(value) ?? 0) > 0) starved.add(value);
+    else starved.delete(value);
+  };
+  for (const value of requirersLeft.keys()) refresh(value);
+  const adjust = (index: number, delta: number): void => {
+    const p = prepared[index];
+    if (p === undefined) return;
+    if (p.producesState >= 0) {
+      producersLeft.set(p.producesState, (producersLeft.get(p.producesState) ?? 0) + delta);
+      refresh(p.producesState);
+    }
+    if (p.requiresState >= 0 && !p.search.optional) {
+      requirersLeft.set(p.requiresState, (requirersLeft.get(p.requiresState) ?? 0) + delta);
+      refresh(p.requiresState);
+    }
+    resolved[index] = delta < 0 ? 1 : 0;
+  };
+  return {
+    initialState,
+    step: (state, index) => {
+      const p = prepared[index];
+      if (p === undefined) return null;
+      if (p.requiresState !== -1 && p.requiresState !== state) return null;
+      return p.producesState === -1 ? state : p.producesState;
+    },
+    resolve: (index) => adjust(index, -1),
+    unresolve: (index) => adjust(index, +1),
+    starvedOp: (state) => {
+      if (starved.size === 0 || (starved.size === 1 && starved.has(state))) return -1;
+      for (const value of starved) {
+        if (value === state) continue;
+        for (const index of requirers.get(value) ?? []) {
+          if (resolved[index] === 0) return index;
+        }
+      }
+      return -1;
+    },
+  };
+}
+
+function checkKey(key: string | null, registerOps: readonly RegisterOp[], maxStates: number, tailLength: number): RegisterKeyResult {
+  const table = new ValueTable();
+  let infoCount = 0;
+  let failCount = 0;
+  const candidates: { source: RegisterOp; requiresId: number; producesId: number }[] = [];
+  // The last completion rank among ops that need each value: the deadline for info ops producing it.
+  const neededUntil = new Map<number, number>();
+  const need = (id: number, rank: number): void => {
+    neededUntil.set(id, Math.max(neededUntil.get(id) ?? -Infinity, rank));
+  };
+  for (const source of registerOps) {
+    const { op, kind } = source;
+    if (op.outcome === 'fail') {
+      failCount++;
+      continue;
+    }
+    if (op.outcome === 'info') infoCount++;
+    const returnRank = op.outcome === 'info' ? Infinity : op.completionPosition;
+    switch (kind.f) {
+      case 'read': {
+        if (op.outcome === 'info') continue;
+        const id = table.idOf(kind.value);
+        need(id, returnRank);
+        candidates.push({ source, requiresId: id, producesId: -1 });
+        break;
+      }
+      case 'write':
+        candidates.push({ source, requiresId: -1, producesId: table.idOf(kind.value) });
+        break;
+      case 'cas': {
+        const expectedId = table.idOf(kind.expected);
+        need(expectedId, returnRank);
+        candidates.push({ source, requiresId: expectedId, producesId: table.idOf(kind.value) });
+        break;
+      }
+    }
+  }
+  const stateOf = (valueId: number): number => (neededUntil.has(valueId) ? valueId : UNREAD_STATE);
+
+  const prepared: PreparedOp[] = [];
+  let droppedInfoCount = 0;
+  for (const { source, requiresId, producesId } of candidates) {
+    const { op } = source;
+    const base = {
+      source,
+      requiresState: requiresId === -1 ? -1 : stateOf(requiresId),
+      producesState: producesId === -1 ? -1 : stateOf(producesId),
+      writtenValueId: producesId,
+    };
+    if (op.outcome !== 'info') {
+      prepared.push({ ...base, search: { callRank: op.invokePosition, returnRank: op.completionPosition, optional: false, readOnly: producesId === -1 } });
+      continue;
+    }
+    const deadline = neededUntil.get(producesId);
+    if (deadline === undefined || deadline <= op.invokePosition) {
+      droppedInfoCount++;
+      continue;
+    }
+    prepared.push({ ...base, search: { callRank: op.invokePosition, returnRank: deadline, optional: true, readOnly: false } });
+  }
+
+  const result = searchLinearization(
+    prepared.map((p) => p.search),
+    makeRegisterModel(prepared, stateOf(0)),
+    { maxStates },
+  );
+
+  const base = {
+    key,
+    operationCount: registerOps.length,
+    infoCount,
+    failCount,
+    droppedInfoCount,
+    checkedCount: prepared.length,
+    statesExplored: result.statesExplored,
+  };
+  switch (result.kind) {
+    case 'linearizable':
+      return { ...base, verdict: 'valid', failure: null };
+    case 'budget-exhausted':
+      return { ...base, verdict: 'unknown', failure: null };
+    case 'not-linearizable': {
+      const { deadEnd } = result;
+      const refOf = (index: number): OperationRef => {
+        const p = prepared[index];
+        if (p === undefined) throw new Error(`internal: no prepared op ${index}`);
+        return toOperationRef(p.source.op);
+      };
+      // Replay the prefix with real values (the search merged unread ones into one state).
+      const valuesAfter: JsonValue[] = [];
+      let heldId = 0;
+      for (const step of deadEnd.prefix) {
+        const p = prepared[step.op];
+        if (p !== undefined && step.tookEffect && p.writtenValueId !== -1) heldId = p.writtenValueId;
+        valuesAfter.push(table.valueOf(heldId));
+      }
+      const held = table.valueOf(heldId);
+      const tailStart = Math.max(0, deadEnd.prefix.length - tailLength);
+      const tail = deadEnd.prefix.slice(tailStart).map((step, i) => ({
+        op: refOf(step.op),
+        tookEffect: step.tookEffect,
+        valueAfter: valuesAfter[tailStart + i] ?? null,
+      }));
+      const failureCandidates = deadEnd.candidates.map((index) => {
+        const p = prepared[index];
+        if (p === undefined) throw new Error(`internal: no prepared op ${index}`);
+        let reason: string;
+        if (p.requiresState !== -1 && p.requiresState !== deadEnd.state) {
+          const needed = p.source.kind.f === 'cas' ? p.source.kind.expected : p.source.kind.value;
+          reason = p.source.kind.f === 'read'
+            ? `read ${formatJson(needed)}, but the register holds ${formatJson(held)}`
+            : `expects ${formatJson(needed)}, but the register holds ${formatJson(held)}`;
+        } else {
+          reason = 'could take effect here, but no linearization continues from there';
+        }
+        if (index === deadEnd.blocking) {
+          reason += deadEnd.why === 'completed'
+            ? '; it completed before it could take effect'
+            : '; no op left can write the value it needs, so it can never take effect';
+        }
+        return { op: refOf(index), reason };
+      });
+      return {
+        ...base,
+        verdict: 'invalid',
+        failure: {
+          why: deadEnd.why,
+          linearizedCount: deadEnd.prefix.length,
+          checkedCount: prepared.length,
+          tail,
+          value: held,
+          candidates: failureCandidates,
+          blocking: refOf(deadEnd.blocking),
+        },
+      };
+    }
+  }
+}
+
+/** Checks every key's register history. Throws HistoryError on ops that do not fit the model. */
+export function checkRegister(history: History, options: RegisterCheckOptions = {}): RegisterCheckResult {
+  const maxStatesPerKey = options.maxStatesPerKey ?? REGISTER_MAX_STATES_PER_KEY_DEFAULT;
+  const tailLength = options.failureTailLength ?? FAILURE_TAIL_LENGTH_DEFAULT;
+  const byKey = new Map<string | null, RegisterOp[]>();
+  for (const op of history.operations) {
+    const registerOp = parseRegisterOp(history, op);
+    const list = byKey.get(op.key);
+    if (list === undefined) byKey.set(op.key, [registerOp]);
+    else list.push(registerOp);
+  }
+  const keys = [...byKey.entries()].map(([key, ops]) => checkKey(key, ops, maxStatesPerKey, tailLength));
+  return {
+    model: 'register',
+    verdict: combineVerdicts(keys.map((k) => k.verdict)),
+    operationCount: history.operations.length,
+    maxStatesPerKey,
+    keys,
+  };
+}
+
+function keyName(key: string | null): string {
+  return key === null ? '(no key)' : JSON.stringify(key);
+}
+
+function describeRegisterOp(ref: OperationRef): string {
+  switch (ref.f) {
+    case 'read':
+      return formatOperationRef(ref, ref.outcome === 'ok' ? `read → ${formatJson(ref.output)}` : 'read');
+    case 'write':
+      return formatOperationRef(ref, `write ${formatJson(ref.input)}`);
+    case 'cas': {
+      const pair = isJsonArray(ref.input) ? ref.input : [];
+      return formatOperationRef(ref, `cas ${formatJson(pair[0] ?? null)} → ${formatJson(pair[1] ?? null)}`);
+    }
+    default:
+      return formatOperationRef(ref);
+  }
+}
+
+export function renderRegisterResult(result: RegisterCheckResult): CheckReport {
+  const details: string[] = [];
+  const bad = result.keys.filter((k) => k.verdict === 'invalid');
+  const unknown = result.keys.filter((k) => k.verdict === 'unknown');
+  for (const key of bad) {
+    const failure = key.failure;
+    if (failure === null) continue;
+    details.push(`key ${keyName(key.key)}: NOT linearizable (${key.operationCount} ops, ${key.infoCount} info, ${key.failCount} fail)`);
+    details.push(`  the search linearized at most ${failure.linearizedCount} of ${failure.checkedCount} ops; then the register holds ${formatJson(failure.value)}.`);
+    if (failure.tail.length > 0) {
+      details.push(`  last ops of that prefix, in linearization order:`);
+      for (const step of failure.tail) {
+        const effect = step.tookEffect ? `⇒ ${formatJson(step.valueAfter)}` : '(resolved as never taking effect)';
+        details.push(`    ${describeRegisterOp(step.op)}  ${effect}`);
+      }
+    }
+    details.push(`  none of these can take effect next:`);
+    for (const candidate of failure.candidates) {
+      details.push(`    ${describeRegisterOp(candidate.op)}: ${candidate.reason}`);
+    }
+  }
+  for (const key of unknown) {
+    details.push(`key ${keyName(key.key)}: UNKNOWN, search budget of ${result.maxStatesPerKey} states exhausted (${key.operationCount} ops, ${key.infoCount} info)`);
+  }
+  const totals = result.keys.reduce(
+    (sum, k) => ({ info: sum.info + k.infoCount, dropped: sum.dropped + k.droppedInfoCount, states: sum.states + k.statesExplored }),
+    { info: 0, dropped: 0, states: 0 },
+  );
+  details.push(`checked ${result.operationCount} operations on ${result.keys.length} key(s): ${totals.info} info (${totals.dropped} of them unobservable), ${totals.states} search states`);
+  let summary: string;
+  switch (result.verdict) {
+    case 'valid':
+      summary = `all ${result.keys.length} key(s) linearizable (${result.operationCount} operations)`;
+      break;
+    case 'invalid':
+      summary = `${bad.length} of ${result.keys.length} key(s) not linearizable: ${bad.slice(0, 5).map((k) => keyName(k.key)).join(', ')}${bad.length > 5 ? ', …' : ''}`;
+      break;
+    case 'unknown':
+      summary = `search budget exhausted on ${unknown.length} of ${result.keys.length} key(s): ${unknown.slice(0, 5).map((k) => keyName(k.key)).join(', ')}; no violation found elsewhere`;
+      break;
+  }
+  return { verdict: result.verdict, details, verdictLine: `${verdictWord(result.verdict)} register: ${summary}` };
+}
