@@ -1,0 +1,427 @@
+import { invariant, unreachable } from '../raft/assert.js';
+import { RaftStorageError } from '../raft/storage.js';
+import { emptyHardState, type Entry, type HardState, type LogIndex, type Term } from '../raft/types.js';
+import type { EntryCache } from './entry-cache.js';
+import { compareKeys, spanContains, spanIsUnbounded, spanIsValid, type KeySpan } from './key-span.js';
+import type { LogReader } from './log-reader.js';
+import type { MvccMutation } from './mvcc-types.js';
+import type { RangeState } from './range-state.js';
+import type { StagedSnapshot } from './snapshot-receiver.js';
+import { StorageError } from './storage-error.js';
+import type { BatchOp } from './write-batch.js';
+
+/**
+ * Turning a WriteBatch into SQL happens in two steps. Planning (this file) validates every
+ * operation against the range states as the batch would leave them — gaps, overwrites of committed
+ * entries, applied index going backwards, keys outside the range's span, a double vote — and
+ * computes the new in-memory states, without writing anything. Only if the whole batch is valid
+ * does batch-writer.ts run the resulting actions in one SQLite transaction, and only after that
+ * transaction is durable are the new states swapped in. A bug caught here therefore never leaves a
+ * half-written batch, and it does not fence the store (no I/O happened).
+ */
+export type Action =
+  | { readonly a: 'insertRange'; readonly state: RangeState }
+  | { readonly a: 'deleteRangeRows'; readonly rangeId: number }
+  | { readonly a: 'deleteLogFrom'; readonly rangeId: number; readonly index: LogIndex }
+  | { readonly a: 'deleteLogThrough'; readonly rangeId: number; readonly index: LogIndex }
+  | { readonly a: 'deleteLog'; readonly rangeId: number }
+  | { readonly a: 'insertEntries'; readonly rangeId: number; readonly entries: readonly Entry[] }
+  | { readonly a: 'writeHardState'; readonly rangeId: number; readonly hardState: HardState }
+  | { readonly a: 'writeTruncated'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
+  | { readonly a: 'writeSnapshotMeta'; readonly state: RangeState }
+  | { readonly a: 'writeApplied'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
+  | { readonly a: 'writeApplyStateFull'; readonly state: RangeState }
+  | { readonly a: 'mutate'; readonly mutations: readonly MvccMutation[] }
+  | { readonly a: 'deleteSpanData'; readonly span: KeySpan }
+  | { readonly a: 'swapStaged'; readonly installId: number; readonly span: KeySpan };
+
+/** How one range's state and cache change when the batch commits. */
+export interface RangeDraft {
+  readonly rangeId: number;
+  /** null: the range is deleted by the batch. */
+  state: RangeState | null;
+  /** Entries written by this batch that form the log's suffix starting at tailStart. */
+  tail: Entry[];
+  tailStart: LogIndex;
+  /** Cached entries ≥ this index are gone (overwritten). Infinity when none. */
+  cacheTruncateFrom: number;
+  /** The whole cached log of the range is gone (snapshot install, deletion). */
+  cacheReset: boolean;
+}
+
+export interface BatchPlan {
+  readonly actions: Action[];
+  readonly drafts: Map<number, RangeDraft>;
+  readonly stagedInstalled: StagedSnapshot[];
+  readonly entriesAppended: number;
+  readonly mutationsApplied: number;
+}
+
+export interface PlanContext {
+  readonly states: ReadonlyMap<number, RangeState>;
+  readonly entryCache: EntryCache;
+  readonly logReader: LogReader;
+  readonly keyBytesMax: number;
+  readonly valueBytesMax: number;
+  isLiveStaged(staged: StagedSnapshot): boolean;
+}
+
+export function planBatch(ops: readonly BatchOp[], ctx: PlanContext): BatchPlan {
+  return new Planner(ctx).plan(ops);
+}
+
+class Planner {
+  private readonly actions: Action[] = [];
+  private readonly drafts = new Map<number, RangeDraft>();
+  private readonly stagedInstalled: StagedSnapshot[] = [];
+  private entriesAppended = 0;
+  private mutationsApplied = 0;
+
+  constructor(private readonly ctx: PlanContext) {}
+
+  plan(ops: readonly BatchOp[]): BatchPlan {
+    for (const op of ops) this.planOp(op);
+    return {
+      actions: this.actions,
+      drafts: this.drafts,
+      stagedInstalled: this.stagedInstalled,
+      entriesAppended: this.entriesAppended,
+      mutationsApplied: this.mutationsApplied,
+    };
+  }
+
+  private planOp(op: BatchOp): void {
+    switch (op.kind) {
+      case 'createRange':
+        return this.createRange(op.rangeId, op);
+      case 'append':
+        return this.append(op.rangeId, op.entries);
+      case 'hardState':
+        return this.hardState(op.rangeId, op.hardState);
+      case 'apply':
+        return this.apply(op);
+      case 'truncateLog':
+        return this.truncateLog(op.rangeId, op.throughIndex);
+      case 'recordSnapshot':
+        return this.recordSnapshot(op);
+      case 'installSnapshot':
+        return this.installSnapshot(op);
+      case 'deleteRange':
+        return this.deleteRange(op.rangeId, op.deleteSpanData);
+      case 'mvccLocal':
+        this.checkMutations(op.mutations, null, 0);
+        this.mutationsApplied += op.mutations.length;
+        this.actions.push({ a: 'mutate', mutations: op.mutations });
+        return;
+      default:
+        return unreachable(op, 'batch op');
+    }
+  }
+
+  private draft(rangeId: number): RangeDraft {
+    let d = this.drafts.get(rangeId);
+    if (d === undefined) {
+      const state = this.ctx.states.get(rangeId) ?? null;
+      d = {
+        rangeId,
+        state,
+        tail: [],
+        tailStart: state === null ? 1 : state.lastIndex + 1,
+        cacheTruncateFrom: Infinity,
+        cacheReset: false,
+      };
+      this.drafts.set(rangeId, d);
+    }
+    return d;
+  }
+
+  private existing(rangeId: number): { d: RangeDraft; s: RangeState } {
+    const d = this.draft(rangeId);
+    if (d.state === null) throw new StorageError('RANGE_NOT_FOUND', `range ${rangeId} has no replica on this store`, { rangeId });
+    return { d, s: d.state };
+  }
+
+  private createRange(rangeId: number, op: Extract<BatchOp, { kind: 'createRange' }>): void {
+    invariant(Number.isSafeInteger(rangeId) && rangeId > 0, () => `range id must be a positive safe integer, got ${rangeId}`);
+    if (!spanIsValid(op.init.span)) {
+      throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: span is empty or inverted`, { rangeId });
+    }
+    const d = this.draft(rangeId);
+    if (d.state !== null) throw new StorageError('RANGE_EXISTS', `range ${rangeId} already exists on this store`, { rangeId });
+    const state: RangeState = {
+      rangeId,
+      truncatedIndex: 0,
+      truncatedTerm: 0,
+      lastIndex: 0,
+      hardState: emptyHardState,
+      snapshot: { metadata: { index: 0, term: 0, confState: op.init.confState }, data: new Uint8Array(0) },
+      appliedIndex: 0,
+      appliedTerm: 0,
+      confState: op.init.confState,
+      confIndex: 0,
+      span: op.init.span,
+      descriptor: op.init.descriptor,
+    };
+    d.state = state;
+    d.tail = [];
+    d.tailStart = 1;
+    d.cacheReset = true;
+    this.actions.push({ a: 'insertRange', state });
+  }
+
+  /** Mirrors MemoryStorage.append: entries below firstIndex are ignored, a gap is a bug. */
+  private append(rangeId: number, input: readonly Entry[]): void {
+    const { d, s } = this.existing(rangeId);
+    const firstIndex = s.truncatedIndex + 1;
+    const last = input[input.length - 1]!.index;
+    if (last < firstIndex) return;
+    const first = input[0]!.index;
+    const entries = first < firstIndex ? input.slice(firstIndex - first) : input;
+    const start = entries[0]!.index;
+    invariant(start <= s.lastIndex + 1, () => `range ${rangeId}: append at ${start} leaves a gap after ${s.lastIndex}`);
+    invariant(start > s.appliedIndex, () => `range ${rangeId}: append at ${start} overwrites applied entries (applied ${s.appliedIndex})`);
+    invariant(
+      start > s.hardState.commit,
+      () => `range ${rangeId}: append at ${start} overwrites committed entries (commit ${s.hardState.commit})`,
+    );
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      invariant(e.index === start + i, () => `range ${rangeId}: appended entries not contiguous at ${e.index}`);
+      invariant(Number.isSafeInteger(e.term) && e.term > 0, () => `range ${rangeId}: entry ${e.index} has term ${e.term}`);
+      if (i > 0) invariant(e.term >= entries[i - 1]!.term, () => `range ${rangeId}: entry ${e.index} term goes backwards`);
+    }
+    const prevTerm = this.cheapTerm(d, s, start - 1);
+    if (prevTerm !== undefined) {
+      invariant(entries[0]!.term >= prevTerm, () => `range ${rangeId}: entry ${start} term ${entries[0]!.term} < previous ${prevTerm}`);
+    }
+
+    if (start <= s.lastIndex) {
+      this.actions.push({ a: 'deleteLogFrom', rangeId, index: start });
+      if (d.tail.length > 0 && start >= d.tailStart) {
+        d.tail.length = start - d.tailStart;
+      } else {
+        d.tail = [];
+        d.tailStart = start;
+        d.cacheTruncateFrom = Math.min(d.cacheTruncateFrom, start);
+      }
+    } else if (d.tail.length === 0) {
+      d.tailStart = start;
+    }
+    for (const e of entries) d.tail.push(e);
+    this.actions.push({ a: 'insertEntries', rangeId, entries });
+    this.entriesAppended += entries.length;
+    d.state = { ...s, lastIndex: entries[entries.length - 1]!.index };
+  }
+
+  private hardState(rangeId: number, hs: HardState): void {
+    const { d, s } = this.existing(rangeId);
+    const prev = s.hardState;
+    invariant(hs.term >= prev.term, () => `range ${rangeId}: hard state term ${hs.term} < ${prev.term}`);
+    invariant(hs.commit >= prev.commit, () => `range ${rangeId}: hard state commit ${hs.commit} < ${prev.commit}`);
+    invariant(
+      hs.term !== prev.term || prev.vote === 0 || hs.vote === prev.vote,
+      () => `range ${rangeId}: vote changed from ${prev.vote} to ${hs.vote} within term ${hs.term}`,
+    );
+    if (hs.term === prev.term && hs.vote === prev.vote && hs.commit === prev.commit) return;
+    d.state = { ...s, hardState: hs };
+    this.actions.push({ a: 'writeHardState', rangeId, hardState: hs });
+  }
+
+  private apply(op: Extract<BatchOp, { kind: 'apply' }>): void {
+    const { rangeId, applied } = op;
+    const { d, s } = this.existing(rangeId);
+    invariant(
+      applied.index > s.appliedIndex,
+      () => `range ${rangeId}: applied index ${applied.index} not after ${s.appliedIndex} (an entry would be applied twice)`,
+    );
+    invariant(applied.index <= s.lastIndex, () => `range ${rangeId}: applied ${applied.index} beyond last index ${s.lastIndex}`);
+    invariant(
+      applied.index <= Math.max(s.hardState.commit, s.snapshot.metadata.index),
+      () => `range ${rangeId}: applied ${applied.index} beyond commit ${s.hardState.commit}`,
+    );
+    const knownTerm = this.cheapTerm(d, s, applied.index);
+    if (knownTerm !== undefined) {
+      invariant(knownTerm === applied.term, () => `range ${rangeId}: applied term ${applied.term} ≠ log term ${knownTerm}`);
+    }
+    const span = applied.span ?? s.span;
+    if (applied.span !== undefined && !spanIsValid(applied.span)) {
+      throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: span is empty or inverted`, { rangeId });
+    }
+    this.checkMutations(op.mutations, span, rangeId);
+    const full = applied.confState !== undefined || applied.span !== undefined || applied.descriptor !== undefined;
+    const next: RangeState = {
+      ...s,
+      appliedIndex: applied.index,
+      appliedTerm: applied.term,
+      span,
+      descriptor: applied.descriptor ?? s.descriptor,
+      ...(applied.confState !== undefined && applied.index >= s.confIndex
+        ? { confState: applied.confState, confIndex: applied.index }
+        : {}),
+    };
+    d.state = next;
+    if (op.mutations.length > 0) this.actions.push({ a: 'mutate', mutations: op.mutations });
+    this.mutationsApplied += op.mutations.length;
+    this.actions.push(
+      full ? { a: 'writeApplyStateFull', state: next } : { a: 'writeApplied', rangeId, index: applied.index, term: applied.term },
+    );
+  }
+
+  /** Mirrors MemoryStorage.compact; additionally refuses to drop unapplied entries. */
+  private truncateLog(rangeId: number, index: LogIndex): void {
+    const { d, s } = this.existing(rangeId);
+    if (index <= s.truncatedIndex) return;
+    invariant(index <= s.lastIndex, () => `range ${rangeId}: truncate ${index} beyond last index ${s.lastIndex}`);
+    invariant(index <= s.appliedIndex, () => `range ${rangeId}: truncate ${index} beyond applied index ${s.appliedIndex}`);
+    const term = this.term(d, s, index);
+    // The tail keeps its compacted head: the cache drops it after commit (dropBelow), and lookups
+    // below truncatedIndex never reach the tail.
+    d.state = { ...s, truncatedIndex: index, truncatedTerm: term };
+    this.actions.push({ a: 'deleteLogThrough', rangeId, index });
+    this.actions.push({ a: 'writeTruncated', rangeId, index, term });
+  }
+
+  /** Mirrors MemoryStorage.createSnapshot. */
+  private recordSnapshot(op: Extract<BatchOp, { kind: 'recordSnapshot' }>): void {
+    const { rangeId, index } = op;
+    const { d, s } = this.existing(rangeId);
+    invariant(
+      index > s.snapshot.metadata.index,
+      () => `range ${rangeId}: snapshot at ${index} not newer than ${s.snapshot.metadata.index}`,
+    );
+    invariant(index <= s.lastIndex, () => `range ${rangeId}: snapshot at ${index} beyond last index ${s.lastIndex}`);
+    const term = this.term(d, s, index);
+    const snapshot = { metadata: { index, term, confState: op.confState }, data: op.data };
+    const next: RangeState = {
+      ...s,
+      snapshot,
+      ...(index >= s.confIndex ? { confState: op.confState, confIndex: index } : {}),
+    };
+    d.state = next;
+    this.actions.push({ a: 'writeSnapshotMeta', state: next });
+    if (next.confIndex !== s.confIndex) this.actions.push({ a: 'writeApplyStateFull', state: next });
+  }
+
+  /** Mirrors MemoryStorage.applySnapshot, plus the span's data swap when staged. */
+  private installSnapshot(op: Extract<BatchOp, { kind: 'installSnapshot' }>): void {
+    const { rangeId, snapshot, staged } = op;
+    const { d, s } = this.existing(rangeId);
+    const { index, term, confState } = snapshot.metadata;
+    invariant(index >= s.snapshot.metadata.index, () => `range ${rangeId}: snapshot ${index} older than ${s.snapshot.metadata.index}`);
+    invariant(index >= s.appliedIndex, () => `range ${rangeId}: snapshot ${index} older than applied ${s.appliedIndex}`);
+    let span = s.span;
+    let descriptor = s.descriptor;
+    if (staged !== null) {
+      invariant(this.ctx.isLiveStaged(staged), () => `range ${rangeId}: staged snapshot ${staged.installId} is not live on this store`);
+      invariant(!this.stagedInstalled.includes(staged), 'staged snapshot installed twice in one batch');
+      invariant(staged.rangeId === rangeId, () => `staged snapshot of range ${staged.rangeId} installed into ${rangeId}`);
+      invariant(staged.header.appliedIndex === index, () => `staged snapshot at ${staged.header.appliedIndex}, metadata ${index}`);
+      invariant(staged.header.appliedTerm === term, () => `staged snapshot term ${staged.header.appliedTerm}, metadata ${term}`);
+      span = staged.header.span;
+      descriptor = staged.header.descriptor;
+      this.stagedInstalled.push(staged);
+    }
+    const next: RangeState = {
+      ...s,
+      truncatedIndex: index,
+      truncatedTerm: term,
+      lastIndex: index,
+      snapshot,
+      appliedIndex: index,
+      appliedTerm: term,
+      confState,
+      confIndex: index,
+      span,
+      descriptor,
+    };
+    d.state = next;
+    d.tail = [];
+    d.tailStart = index + 1;
+    d.cacheReset = true;
+    this.actions.push({ a: 'deleteLog', rangeId });
+    this.actions.push({ a: 'writeTruncated', rangeId, index, term });
+    this.actions.push({ a: 'writeSnapshotMeta', state: next });
+    this.actions.push({ a: 'writeApplyStateFull', state: next });
+    if (staged !== null) this.actions.push({ a: 'swapStaged', installId: staged.installId, span });
+  }
+
+  private deleteRange(rangeId: number, deleteSpanData: boolean): void {
+    const { d, s } = this.existing(rangeId);
+    d.state = null;
+    d.tail = [];
+    d.cacheReset = true;
+    this.actions.push({ a: 'deleteRangeRows', rangeId });
+    if (deleteSpanData) this.actions.push({ a: 'deleteSpanData', span: s.span });
+  }
+
+  private checkMutations(mutations: readonly MvccMutation[], span: KeySpan | null, rangeId: number): void {
+    const { keyBytesMax, valueBytesMax } = this.ctx;
+    const checkKey = (key: Uint8Array): void => {
+      if (key.byteLength > keyBytesMax) {
+        throw new StorageError('INVALID_ARGUMENT', `key of ${key.byteLength} bytes exceeds ${keyBytesMax}`, { rangeId });
+      }
+      if (span !== null && !spanContains(span, key)) {
+        throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: mutation of a key outside the range's span`, { rangeId });
+      }
+    };
+    const checkValue = (value: Uint8Array): void => {
+      if (value.byteLength > valueBytesMax) {
+        throw new StorageError('INVALID_ARGUMENT', `value of ${value.byteLength} bytes exceeds ${valueBytesMax}`, { rangeId });
+      }
+    };
+    for (const m of mutations) {
+      switch (m.op) {
+        case 'putWrite':
+          checkKey(m.key);
+          if (m.write.kind === 'put') checkValue(m.write.value);
+          invariant(m.write.kind !== 'rollback' || m.write.commitTs === m.write.startTs, 'rollback record with commitTs ≠ startTs');
+          break;
+        case 'deleteWrite':
+        case 'deleteLock':
+          checkKey(m.key);
+          break;
+        case 'putLock':
+          checkKey(m.key);
+          checkKey(m.lock.primaryKey);
+          if (m.lock.value !== null) checkValue(m.lock.value);
+          invariant(Number.isSafeInteger(m.lock.ttlMs) && m.lock.ttlMs >= 0, () => `lock ttlMs ${m.lock.ttlMs} invalid`);
+          invariant((m.lock.kind === 'put') === (m.lock.value !== null), 'a put lock carries a value, other locks none');
+          break;
+        case 'deleteSpan':
+          if (!spanIsValid(m.span)) throw new StorageError('INVALID_ARGUMENT', 'deleteSpan of an empty or inverted span', { rangeId });
+          if (span !== null && !spanCovers(span, m.span)) {
+            throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: deleteSpan outside the range's span`, { rangeId });
+          }
+          break;
+        default:
+          unreachable(m, 'mvcc mutation');
+      }
+    }
+  }
+
+  /** The term at `index` as the batch so far leaves the log; reads SQLite for old entries. */
+  private term(d: RangeDraft, s: RangeState, index: LogIndex): Term {
+    const cheap = this.cheapTerm(d, s, index);
+    if (cheap !== undefined) return cheap;
+    if (index < s.truncatedIndex) throw new RaftStorageError('COMPACTED', `term of ${index}: compacted through ${s.truncatedIndex}`);
+    if (index > s.lastIndex) throw new RaftStorageError('UNAVAILABLE', `term of ${index}: last index is ${s.lastIndex}`);
+    return this.ctx.logReader.readOne(d.rangeId, index).term;
+  }
+
+  /** The term at `index` if known without reading SQLite. */
+  private cheapTerm(d: RangeDraft, s: RangeState, index: LogIndex): Term | undefined {
+    if (index === s.truncatedIndex) return s.truncatedTerm;
+    if (index < s.truncatedIndex || index > s.lastIndex) return undefined;
+    if (d.tail.length > 0 && index >= d.tailStart) return d.tail[index - d.tailStart]?.term;
+    if (d.cacheReset) return undefined;
+    return this.ctx.entryCache.get(d.rangeId, index)?.term;
+  }
+}
+
+/** Whether `inner` lies within `outer`. */
+function spanCovers(outer: KeySpan, inner: KeySpan): boolean {
+  if (compareKeys(inner.start, outer.start) < 0) return false;
+  if (spanIsUnbounded(outer)) return true;
+  if (spanIsUnbounded(inner)) return false;
+  return compareKeys(inner.end, outer.end) <= 0;
+}

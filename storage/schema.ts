@@ -1,0 +1,160 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { StorageError } from './storage-error.js';
+
+/**
+ * The schema, as an ordered list of migrations. A database records every migration it ran in
+ * `schema_migrations` (and the latest version in `PRAGMA user_version`, for sqlite3 CLI users);
+ * opening runs the missing ones, each in its own transaction, and refuses a database that ran a
+ * migration this build does not know (SCHEMA_TOO_NEW) rather than guess at its layout.
+ *
+ * Layout decisions (v1):
+ *
+ * - Every table is STRICT: a key bound by mistake as TEXT would sort before every BLOB and silently
+ *   break range scans; STRICT makes it an error instead.
+ * - `raft_log` is WITHOUT ROWID, clustered by (range_id, idx): a range's log is one contiguous run
+ *   of the B-tree, appends land on its right edge, and reads of [lo, hi) are one index walk.
+ * - Per-range state is split by write frequency: the hard state changes on almost every Ready,
+ *   the apply state on every applied batch, the log state only on truncation or snapshots. Small
+ *   rows keyed by INTEGER PRIMARY KEY (the rowid itself, so already clustered).
+ * - `mvcc_write` holds every version (the Percolator "write" column family with values inlined):
+ *   PRIMARY KEY (key, ts DESC) in a WITHOUT ROWID table, so the B-tree is ordered by key bytewise
+ *   and, within a key, newest version first. See mvcc-reader.ts for how a scan at a timestamp walks
+ *   it.
+ * - `mvcc_lock` holds at most one Percolator lock per key, with the intended value inlined.
+ * - `snapshot_staging*` receive an incoming snapshot before it is swapped in by one transaction;
+ *   whatever is left there at open belonged to an interrupted install and is discarded.
+ */
+interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'store identity, raft logs and range state, MVCC writes and locks, snapshot staging',
+    sql: `
+      CREATE TABLE store_identity (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        cluster_id TEXT NOT NULL,
+        store_id INTEGER NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE raft_log (
+        range_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        term INTEGER NOT NULL,
+        type INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        checksum INTEGER NOT NULL,
+        PRIMARY KEY (range_id, idx)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE range_hard_state (
+        range_id INTEGER PRIMARY KEY,
+        term INTEGER NOT NULL,
+        vote INTEGER NOT NULL,
+        commit_index INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE range_log_state (
+        range_id INTEGER PRIMARY KEY,
+        truncated_index INTEGER NOT NULL,
+        truncated_term INTEGER NOT NULL,
+        snapshot_index INTEGER NOT NULL,
+        snapshot_term INTEGER NOT NULL,
+        snapshot_conf_state TEXT NOT NULL,
+        snapshot_data BLOB NOT NULL
+      ) STRICT;
+
+      CREATE TABLE range_apply_state (
+        range_id INTEGER PRIMARY KEY,
+        applied_index INTEGER NOT NULL,
+        applied_term INTEGER NOT NULL,
+        conf_state TEXT NOT NULL,
+        conf_index INTEGER NOT NULL,
+        span_start BLOB NOT NULL,
+        span_end BLOB NOT NULL,
+        descriptor BLOB NOT NULL
+      ) STRICT;
+
+      CREATE TABLE mvcc_write (
+        key BLOB NOT NULL,
+        ts INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        start_ts INTEGER NOT NULL,
+        value BLOB,
+        PRIMARY KEY (key, ts DESC)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE mvcc_lock (
+        key BLOB PRIMARY KEY,
+        primary_key BLOB NOT NULL,
+        start_ts INTEGER NOT NULL,
+        ttl_ms INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        value BLOB
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE snapshot_staging (
+        install_id INTEGER PRIMARY KEY,
+        range_id INTEGER NOT NULL,
+        header TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE snapshot_staging_write (
+        install_id INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        ts INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        start_ts INTEGER NOT NULL,
+        value BLOB,
+        PRIMARY KEY (install_id, key, ts DESC)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE snapshot_staging_lock (
+        install_id INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        primary_key BLOB NOT NULL,
+        start_ts INTEGER NOT NULL,
+        ttl_ms INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        value BLOB,
+        PRIMARY KEY (install_id, key)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+];
+
+export const schemaVersionLatest = migrations[migrations.length - 1]!.version;
+
+/** Brings the schema up to date. Returns the versions it ran (empty when already current). */
+export function migrate(db: BetterSqlite3.Database, nowMs: number): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at_ms INTEGER NOT NULL
+  ) STRICT`);
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const current = row.v ?? 0;
+  if (current > schemaVersionLatest) {
+    throw new StorageError(
+      'SCHEMA_TOO_NEW',
+      `database schema version ${current} is newer than this build knows (${schemaVersionLatest})`,
+    );
+  }
+  const ran: number[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (version, description, applied_at_ms) VALUES (?, ?, ?)');
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.description, nowMs);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    ran.push(m.version);
+  }
+  return ran;
+}

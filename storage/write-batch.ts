@@ -1,0 +1,155 @@
+import { invariant } from '../raft/assert.js';
+import type { ConfState, Entry, HardState, LogIndex, Snapshot } from '../raft/types.js';
+import type { MvccMutation } from './mvcc-types.js';
+import type { AppliedState, RangeInit } from './range-state.js';
+import type { StagedSnapshot } from './snapshot-receiver.js';
+
+/**
+ * One operation of a write batch. Operations run in the order they were added; several may name
+ * the same range (e.g. append, then hard state, then apply).
+ */
+export type BatchOp =
+  | { readonly kind: 'createRange'; readonly rangeId: number; readonly init: RangeInit }
+  | { readonly kind: 'append'; readonly rangeId: number; readonly entries: readonly Entry[] }
+  | { readonly kind: 'hardState'; readonly rangeId: number; readonly hardState: HardState }
+  | {
+      readonly kind: 'apply';
+      readonly rangeId: number;
+      readonly applied: AppliedState;
+      readonly mutations: readonly MvccMutation[];
+    }
+  | { readonly kind: 'truncateLog'; readonly rangeId: number; readonly throughIndex: LogIndex }
+  | {
+      readonly kind: 'recordSnapshot';
+      readonly rangeId: number;
+      readonly index: LogIndex;
+      readonly confState: ConfState;
+      readonly data: Uint8Array;
+    }
+  | {
+      readonly kind: 'installSnapshot';
+      readonly rangeId: number;
+      readonly snapshot: Snapshot;
+      readonly staged: StagedSnapshot | null;
+    }
+  | { readonly kind: 'deleteRange'; readonly rangeId: number; readonly deleteSpanData: boolean }
+  /** MVCC changes not tied to applying raft entries: local garbage collection. */
+  | { readonly kind: 'mvccLocal'; readonly mutations: readonly MvccMutation[] };
+
+export interface CommitStats {
+  readonly entriesAppended: number;
+  readonly mutationsApplied: number;
+  readonly rangesTouched: number;
+  /** False for an empty batch, which commits nothing and costs no fsync. */
+  readonly durableWrite: boolean;
+}
+
+/** Implemented by the Store: the only writer of the database. */
+export interface BatchCommitter {
+  commitBatch(batch: WriteBatch): CommitStats;
+}
+
+/**
+ * Group commit: collects everything all groups of the store produced in one loop turn — log
+ * appends (an append at index i replaces the range's entries ≥ i), hard states, applied mutations
+ * with their applied index, truncations, snapshots, range creation and deletion — and `commit()`
+ * writes it all in ONE SQLite transaction, i.e. one WAL fsync.
+ *
+ * Contract: `commit()` returns only once the batch is durable (survives power loss, see
+ * sqlite-settings.ts); only then does the store's in-memory view (RangeLogStorage, entry cache)
+ * change. Nothing that depends on the batch — a raft message, a client ack — may leave before
+ * `commit()` returns. If it throws, nothing of the batch was written; an I/O failure also fences
+ * the store (every later commit fails with FENCED).
+ *
+ * Entries, hard states and mutations are held by reference until commit: do not mutate them.
+ */
+export class WriteBatch {
+  private readonly opList: BatchOp[] = [];
+  private committed = false;
+
+  constructor(private readonly committer: BatchCommitter) {}
+
+  get ops(): readonly BatchOp[] {
+    return this.opList;
+  }
+
+  get isEmpty(): boolean {
+    return this.opList.length === 0;
+  }
+
+  get isCommitted(): boolean {
+    return this.committed;
+  }
+
+  /** Creates a replica's state (like MemoryStorage.bootstrap): empty log, empty hard state, applied 0. */
+  createRange(rangeId: number, init: RangeInit): this {
+    return this.push({ kind: 'createRange', rangeId, init });
+  }
+
+  /** Appends entries, first removing every existing entry at or after the first new index. */
+  append(rangeId: number, entries: readonly Entry[]): this {
+    if (entries.length === 0) return this;
+    return this.push({ kind: 'append', rangeId, entries });
+  }
+
+  setHardState(rangeId: number, hardState: HardState): this {
+    return this.push({ kind: 'hardState', rangeId, hardState });
+  }
+
+  /**
+   * Records that entries up to `applied.index` are applied, together with the MVCC mutations they
+   * produced: both land in the same transaction, so after a crash replay resumes at exactly
+   * applied.index + 1.
+   */
+  apply(rangeId: number, applied: AppliedState, mutations: readonly MvccMutation[]): this {
+    return this.push({ kind: 'apply', rangeId, applied, mutations });
+  }
+
+  /** Discards log entries ≤ throughIndex (which must be applied); term(throughIndex) stays answerable. */
+  truncateLog(rangeId: number, throughIndex: LogIndex): this {
+    return this.push({ kind: 'truncateLog', rangeId, throughIndex });
+  }
+
+  /** Records snapshot metadata at `index` (≤ last index) without truncating, like MemoryStorage.createSnapshot. */
+  recordSnapshot(rangeId: number, index: LogIndex, confState: ConfState, data: Uint8Array): this {
+    return this.push({ kind: 'recordSnapshot', rangeId, index, confState, data });
+  }
+
+  /**
+   * Replaces the range's log by a snapshot (like MemoryStorage.applySnapshot) and sets the applied
+   * index to it. With `staged`, also replaces every MVCC record of the snapshot's span by the staged
+   * data and takes span and descriptor from it — all in this batch's one transaction. Without it,
+   * only raft state changes (a state machine that travels in `snapshot.data`).
+   */
+  installSnapshot(rangeId: number, snapshot: Snapshot, staged: StagedSnapshot | null): this {
+    return this.push({ kind: 'installSnapshot', rangeId, snapshot, staged });
+  }
+
+  /**
+   * Removes a replica: its log, hard state, applied state — and, with `deleteSpanData`, every MVCC
+   * record in its span (false when the span's data now belongs to another local range, e.g. a merge).
+   */
+  deleteRange(rangeId: number, options: { readonly deleteSpanData: boolean }): this {
+    return this.push({ kind: 'deleteRange', rangeId, deleteSpanData: options.deleteSpanData });
+  }
+
+  /** @internal MVCC changes not tied to raft apply (local GC). */
+  mvccLocal(mutations: readonly MvccMutation[]): this {
+    if (mutations.length === 0) return this;
+    return this.push({ kind: 'mvccLocal', mutations });
+  }
+
+  /** Writes the batch durably (one transaction, one fsync). A batch commits at most once. */
+  commit(): CommitStats {
+    invariant(!this.committed, 'write batch committed twice');
+    const stats = this.committer.commitBatch(this);
+    this.committed = true;
+    return stats;
+  }
+
+  private push(op: BatchOp): this {
+    invariant(!this.committed, 'write batch changed after commit');
+    this.opList.push(op);
+    return this;
+  }
+}
