@@ -28,7 +28,6 @@ export type Action =
   | { readonly a: 'insertEntries'; readonly rangeId: number; readonly entries: readonly Entry[] }
   | { readonly a: 'writeHardState'; readonly rangeId: number; readonly hardState: HardState }
   | { readonly a: 'writeTruncated'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
-  | { readonly a: 'writeSnapshotMeta'; readonly state: RangeState }
   | { readonly a: 'writeApplied'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
   | { readonly a: 'writeApplyStateFull'; readonly state: RangeState }
   | { readonly a: 'mutate'; readonly mutations: readonly MvccMutation[] }
@@ -76,11 +75,22 @@ class Planner {
   private readonly stagedInstalled: StagedSnapshot[] = [];
   private entriesAppended = 0;
   private mutationsApplied = 0;
+  private readonly appliedChecks: Array<{ rangeId: number; index: LogIndex }> = [];
 
   constructor(private readonly ctx: PlanContext) {}
 
   plan(ops: readonly BatchOp[]): BatchPlan {
     for (const op of ops) this.planOp(op);
+    for (const { rangeId, index } of this.appliedChecks) {
+      const s = this.drafts.get(rangeId)?.state;
+      if (s === null || s === undefined) continue;
+      // A snapshot install later in the batch makes the applied index the snapshot's.
+      if (s.appliedIndex !== index) continue;
+      invariant(
+        index <= s.hardState.commit,
+        () => `range ${rangeId}: applied ${index} beyond commit ${s.hardState.commit} (apply only committed entries)`,
+      );
+    }
     return {
       actions: this.actions,
       drafts: this.drafts,
@@ -102,8 +112,6 @@ class Planner {
         return this.apply(op);
       case 'truncateLog':
         return this.truncateLog(op.rangeId, op.throughIndex);
-      case 'recordSnapshot':
-        return this.recordSnapshot(op);
       case 'installSnapshot':
         return this.installSnapshot(op);
       case 'deleteRange':
@@ -154,11 +162,9 @@ class Planner {
       truncatedTerm: 0,
       lastIndex: 0,
       hardState: emptyHardState,
-      snapshot: { metadata: { index: 0, term: 0, confState: op.init.confState }, data: new Uint8Array(0) },
       appliedIndex: 0,
       appliedTerm: 0,
       confState: op.init.confState,
-      confIndex: 0,
       span: op.init.span,
       descriptor: op.init.descriptor,
     };
@@ -235,10 +241,8 @@ class Planner {
       () => `range ${rangeId}: applied index ${applied.index} not after ${s.appliedIndex} (an entry would be applied twice)`,
     );
     invariant(applied.index <= s.lastIndex, () => `range ${rangeId}: applied ${applied.index} beyond last index ${s.lastIndex}`);
-    invariant(
-      applied.index <= Math.max(s.hardState.commit, s.snapshot.metadata.index),
-      () => `range ${rangeId}: applied ${applied.index} beyond commit ${s.hardState.commit}`,
-    );
+    // Checked against the batch's final hard state: the batch may carry the commit index after the apply.
+    this.appliedChecks.push({ rangeId, index: applied.index });
     const knownTerm = this.cheapTerm(d, s, applied.index);
     if (knownTerm !== undefined) {
       invariant(knownTerm === applied.term, () => `range ${rangeId}: applied term ${applied.term} ≠ log term ${knownTerm}`);
@@ -255,9 +259,7 @@ class Planner {
       appliedTerm: applied.term,
       span,
       descriptor: applied.descriptor ?? s.descriptor,
-      ...(applied.confState !== undefined && applied.index >= s.confIndex
-        ? { confState: applied.confState, confIndex: applied.index }
-        : {}),
+      confState: applied.confState ?? s.confState,
     };
     d.state = next;
     if (op.mutations.length > 0) this.actions.push({ a: 'mutate', mutations: op.mutations });
@@ -281,36 +283,17 @@ class Planner {
     this.actions.push({ a: 'writeTruncated', rangeId, index, term });
   }
 
-  /** Mirrors MemoryStorage.createSnapshot. */
-  private recordSnapshot(op: Extract<BatchOp, { kind: 'recordSnapshot' }>): void {
-    const { rangeId, index } = op;
-    const { d, s } = this.existing(rangeId);
-    invariant(
-      index > s.snapshot.metadata.index,
-      () => `range ${rangeId}: snapshot at ${index} not newer than ${s.snapshot.metadata.index}`,
-    );
-    invariant(index <= s.lastIndex, () => `range ${rangeId}: snapshot at ${index} beyond last index ${s.lastIndex}`);
-    const term = this.term(d, s, index);
-    const snapshot = { metadata: { index, term, confState: op.confState }, data: op.data };
-    const next: RangeState = {
-      ...s,
-      snapshot,
-      ...(index >= s.confIndex ? { confState: op.confState, confIndex: index } : {}),
-    };
-    d.state = next;
-    this.actions.push({ a: 'writeSnapshotMeta', state: next });
-    if (next.confIndex !== s.confIndex) this.actions.push({ a: 'writeApplyStateFull', state: next });
-  }
-
-  /** Mirrors MemoryStorage.applySnapshot, plus the span's data swap when staged. */
+  /**
+   * Mirrors MemoryStorage.applySnapshot, plus the span's data swap when staged. Without staged data
+   * the snapshot's `data` becomes the descriptor (RangeLogStorage.snapshot() hands it out as data).
+   */
   private installSnapshot(op: Extract<BatchOp, { kind: 'installSnapshot' }>): void {
     const { rangeId, snapshot, staged } = op;
     const { d, s } = this.existing(rangeId);
     const { index, term, confState } = snapshot.metadata;
-    invariant(index >= s.snapshot.metadata.index, () => `range ${rangeId}: snapshot ${index} older than ${s.snapshot.metadata.index}`);
     invariant(index >= s.appliedIndex, () => `range ${rangeId}: snapshot ${index} older than applied ${s.appliedIndex}`);
     let span = s.span;
-    let descriptor = s.descriptor;
+    let descriptor = snapshot.data;
     if (staged !== null) {
       invariant(this.ctx.isLiveStaged(staged), () => `range ${rangeId}: staged snapshot ${staged.installId} is not live on this store`);
       invariant(!this.stagedInstalled.includes(staged), 'staged snapshot installed twice in one batch');
@@ -326,11 +309,9 @@ class Planner {
       truncatedIndex: index,
       truncatedTerm: term,
       lastIndex: index,
-      snapshot,
       appliedIndex: index,
       appliedTerm: term,
       confState,
-      confIndex: index,
       span,
       descriptor,
     };
@@ -340,7 +321,6 @@ class Planner {
     d.cacheReset = true;
     this.actions.push({ a: 'deleteLog', rangeId });
     this.actions.push({ a: 'writeTruncated', rangeId, index, term });
-    this.actions.push({ a: 'writeSnapshotMeta', state: next });
     this.actions.push({ a: 'writeApplyStateFull', state: next });
     if (staged !== null) this.actions.push({ a: 'swapStaged', installId: staged.installId, span });
   }

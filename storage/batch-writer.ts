@@ -32,7 +32,6 @@ export class BatchWriter {
   private readonly insertApplyState: Stmt;
   private readonly updateHardState: Stmt;
   private readonly updateTruncated: Stmt;
-  private readonly updateSnapshotMeta: Stmt;
   private readonly updateApplied: Stmt;
   private readonly updateApplyStateFull: Stmt;
   private readonly deleteHardState: Stmt;
@@ -66,23 +65,18 @@ export class BatchWriter {
     this.deleteLog = p('DELETE FROM raft_log WHERE range_id = ?');
     this.insertHardState = p('INSERT INTO range_hard_state (range_id, term, vote, commit_index) VALUES (?, ?, ?, ?)');
     this.insertLogState = p(
-      `INSERT INTO range_log_state (range_id, truncated_index, truncated_term, snapshot_index, snapshot_term,
-         snapshot_conf_state, snapshot_data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      'INSERT INTO range_log_state (range_id, truncated_index, truncated_term) VALUES (?, ?, ?)',
     );
     this.insertApplyState = p(
-      `INSERT INTO range_apply_state (range_id, applied_index, applied_term, conf_state, conf_index, span_start,
-         span_end, descriptor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO range_apply_state (range_id, applied_index, applied_term, conf_state, span_start, span_end,
+         descriptor) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.updateHardState = p('UPDATE range_hard_state SET term = ?, vote = ?, commit_index = ? WHERE range_id = ?');
     this.updateTruncated = p('UPDATE range_log_state SET truncated_index = ?, truncated_term = ? WHERE range_id = ?');
-    this.updateSnapshotMeta = p(
-      `UPDATE range_log_state SET snapshot_index = ?, snapshot_term = ?, snapshot_conf_state = ?, snapshot_data = ?
-         WHERE range_id = ?`,
-    );
     this.updateApplied = p('UPDATE range_apply_state SET applied_index = ?, applied_term = ? WHERE range_id = ?');
     this.updateApplyStateFull = p(
-      `UPDATE range_apply_state SET applied_index = ?, applied_term = ?, conf_state = ?, conf_index = ?, span_start = ?,
-         span_end = ?, descriptor = ? WHERE range_id = ?`,
+      `UPDATE range_apply_state SET applied_index = ?, applied_term = ?, conf_state = ?, span_start = ?, span_end = ?,
+         descriptor = ? WHERE range_id = ?`,
     );
     this.deleteHardState = p('DELETE FROM range_hard_state WHERE range_id = ?');
     this.deleteLogState = p('DELETE FROM range_log_state WHERE range_id = ?');
@@ -170,21 +164,12 @@ export class BatchWriter {
         case 'insertRange': {
           const s = act.state;
           this.insertHardState.run(s.rangeId, s.hardState.term, s.hardState.vote, s.hardState.commit);
-          this.insertLogState.run(
-            s.rangeId,
-            s.truncatedIndex,
-            s.truncatedTerm,
-            s.snapshot.metadata.index,
-            s.snapshot.metadata.term,
-            encodeConfState(s.snapshot.metadata.confState),
-            s.snapshot.data,
-          );
+          this.insertLogState.run(s.rangeId, s.truncatedIndex, s.truncatedTerm);
           this.insertApplyState.run(
             s.rangeId,
             s.appliedIndex,
             s.appliedTerm,
             encodeConfState(s.confState),
-            s.confIndex,
             s.span.start,
             s.span.end,
             s.descriptor,
@@ -209,18 +194,12 @@ export class BatchWriter {
         case 'writeTruncated':
           this.updateTruncated.run(act.index, act.term, act.rangeId);
           break;
-        case 'writeSnapshotMeta': {
-          const m = act.state.snapshot.metadata;
-          this.updateSnapshotMeta.run(m.index, m.term, encodeConfState(m.confState), act.state.snapshot.data, act.state.rangeId);
-          break;
-        }
         case 'writeApplyStateFull': {
           const s = act.state;
           this.updateApplyStateFull.run(
             s.appliedIndex,
             s.appliedTerm,
             encodeConfState(s.confState),
-            s.confIndex,
             s.span.start,
             s.span.end,
             s.descriptor,

@@ -101,8 +101,21 @@ export class RangeLogStorage implements RaftStorage {
     return this.state().lastIndex;
   }
 
+  /**
+   * A snapshot of the applied state, generated on demand: metadata (applied index, its term, the
+   * membership as of it) and, as data, the range descriptor. The MVCC data itself is streamed by
+   * `Store.openSnapshotStream`, whose header carries the applied index it was read at.
+   *
+   * Deliberately unlike MemoryStorage (which returns the last snapshot created): raft/storage.ts
+   * asks for a snapshot recent enough to include every current member, and one at the applied
+   * index always is, so there is no stored snapshot to go stale.
+   */
   snapshot(): Snapshot {
-    return this.state().snapshot;
+    const s = this.state();
+    return {
+      metadata: { index: s.appliedIndex, term: s.appliedTerm, confState: s.confState },
+      data: s.descriptor,
+    };
   }
 
   /** Beyond RaftStorage: what the node's apply loop and the snapshot sender need. */

@@ -1,4 +1,4 @@
-import type { ConfState, HardState, LogIndex, Snapshot, Term } from '../raft/types.js';
+import type { ConfState, HardState, LogIndex, Term } from '../raft/types.js';
 import type { KeySpan } from './key-span.js';
 
 /**
@@ -14,13 +14,10 @@ export interface RangeState {
   readonly truncatedTerm: Term;
   readonly lastIndex: LogIndex;
   readonly hardState: HardState;
-  /** The most recent snapshot recorded or installed (raft metadata + its small opaque data). */
-  readonly snapshot: Snapshot;
   readonly appliedIndex: LogIndex;
   readonly appliedTerm: Term;
-  /** Latest known membership and the log index it took effect at. */
+  /** Membership as of the applied index (what the node restarts with). */
   readonly confState: ConfState;
-  readonly confIndex: LogIndex;
   readonly span: KeySpan;
   /** Opaque range descriptor owned by the node layer. */
   readonly descriptor: Uint8Array;
@@ -37,7 +34,7 @@ export interface RangeInit {
 export interface AppliedState {
   readonly index: LogIndex;
   readonly term: Term;
-  /** Set when a conf change at or below `index` was applied. */
+  /** The membership after this apply, when a conf change was applied (persisted with the applied index). */
   readonly confState?: ConfState;
   /** Set when an applied entry changed the range (split, merge, epoch bump). */
   readonly span?: KeySpan;

@@ -14,7 +14,7 @@ import { StorageError } from './storage-error.js';
  * - `raft_log` is WITHOUT ROWID, clustered by (range_id, idx): a range's log is one contiguous run
  *   of the B-tree, appends land on its right edge, and reads of [lo, hi) are one index walk.
  * - Per-range state is split by write frequency: the hard state changes on almost every Ready,
- *   the apply state on every applied batch, the log state only on truncation or snapshots. Small
+ *   the apply state on every applied batch, the log state (truncation point) only on truncation or snapshot install. Small
  *   rows keyed by INTEGER PRIMARY KEY (the rowid itself, so already clustered).
  * - `mvcc_write` holds every version (the Percolator "write" column family with values inlined):
  *   PRIMARY KEY (key, ts DESC) in a WITHOUT ROWID table, so the B-tree is ordered by key bytewise
@@ -62,11 +62,7 @@ const migrations: readonly Migration[] = [
       CREATE TABLE range_log_state (
         range_id INTEGER PRIMARY KEY,
         truncated_index INTEGER NOT NULL,
-        truncated_term INTEGER NOT NULL,
-        snapshot_index INTEGER NOT NULL,
-        snapshot_term INTEGER NOT NULL,
-        snapshot_conf_state TEXT NOT NULL,
-        snapshot_data BLOB NOT NULL
+        truncated_term INTEGER NOT NULL
       ) STRICT;
 
       CREATE TABLE range_apply_state (
@@ -74,7 +70,6 @@ const migrations: readonly Migration[] = [
         applied_index INTEGER NOT NULL,
         applied_term INTEGER NOT NULL,
         conf_state TEXT NOT NULL,
-        conf_index INTEGER NOT NULL,
         span_start BLOB NOT NULL,
         span_end BLOB NOT NULL,
         descriptor BLOB NOT NULL

@@ -83,14 +83,9 @@ type RangeRow = [
   commit: number,
   truncatedIndex: number,
   truncatedTerm: number,
-  snapshotIndex: number,
-  snapshotTerm: number,
-  snapshotConfState: string,
-  snapshotData: Buffer,
   appliedIndex: number,
   appliedTerm: number,
   confState: string,
-  confIndex: number,
   spanStart: Buffer,
   spanEnd: Buffer,
   descriptor: Buffer,
@@ -192,8 +187,8 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     const rows = this.db
       .prepare<[], RangeRow>(
         `SELECT h.range_id, h.term, h.vote, h.commit_index,
-                l.truncated_index, l.truncated_term, l.snapshot_index, l.snapshot_term, l.snapshot_conf_state, l.snapshot_data,
-                a.applied_index, a.applied_term, a.conf_state, a.conf_index, a.span_start, a.span_end, a.descriptor,
+                l.truncated_index, l.truncated_term,
+                a.applied_index, a.applied_term, a.conf_state, a.span_start, a.span_end, a.descriptor,
                 (SELECT MAX(idx) FROM raft_log r WHERE r.range_id = h.range_id)
            FROM range_hard_state h
            JOIN range_log_state l ON l.range_id = h.range_id
@@ -202,10 +197,13 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       .raw(true)
       .all();
     for (const row of rows) {
-      const [rangeId, term, vote, commit, truncatedIndex, truncatedTerm, snapIndex, snapTerm, snapConf, snapData] = row;
-      const [, , , , , , , , , , appliedIndex, appliedTerm, conf, confIndex, spanStart, spanEnd, descriptor, lastLog] = row;
+      const [rangeId, term, vote, commit, truncatedIndex, truncatedTerm] = row;
+      const [, , , , , , appliedIndex, appliedTerm, conf, spanStart, spanEnd, descriptor, lastLog] = row;
       const what = `range ${rangeId}`;
       const lastIndex = Math.max(truncatedIndex, lastLog ?? 0);
+      if (appliedIndex < truncatedIndex) {
+        throw new StorageError('CORRUPTION', `${what}: applied index ${appliedIndex} below truncation ${truncatedIndex}`, { rangeId });
+      }
       if (appliedIndex > lastIndex) {
         throw new StorageError('CORRUPTION', `${what}: applied index ${appliedIndex} beyond last index ${lastIndex}`, { rangeId });
       }
@@ -215,14 +213,9 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
         truncatedTerm,
         lastIndex,
         hardState: { term, vote: vote as NodeId, commit },
-        snapshot: {
-          metadata: { index: snapIndex, term: snapTerm, confState: decodeConfState(snapConf, what) },
-          data: snapData,
-        },
         appliedIndex,
         appliedTerm,
         confState: decodeConfState(conf, what),
-        confIndex,
         span: { start: spanStart, end: spanEnd },
         descriptor,
       });

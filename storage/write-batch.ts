@@ -1,5 +1,5 @@
 import { invariant } from '../raft/assert.js';
-import type { ConfState, Entry, HardState, LogIndex, Snapshot } from '../raft/types.js';
+import type { Entry, HardState, LogIndex, Snapshot } from '../raft/types.js';
 import type { MvccMutation } from './mvcc-types.js';
 import type { AppliedState, RangeInit } from './range-state.js';
 import type { StagedSnapshot } from './snapshot-receiver.js';
@@ -19,13 +19,6 @@ export type BatchOp =
       readonly mutations: readonly MvccMutation[];
     }
   | { readonly kind: 'truncateLog'; readonly rangeId: number; readonly throughIndex: LogIndex }
-  | {
-      readonly kind: 'recordSnapshot';
-      readonly rangeId: number;
-      readonly index: LogIndex;
-      readonly confState: ConfState;
-      readonly data: Uint8Array;
-    }
   | {
       readonly kind: 'installSnapshot';
       readonly rangeId: number;
@@ -65,7 +58,8 @@ export interface BatchCommitter {
  */
 export class WriteBatch {
   private readonly opList: BatchOp[] = [];
-  private committed = false;
+  /** Set when commit() is called, whether or not it succeeds: a batch is never committed twice. */
+  private consumed = false;
 
   constructor(private readonly committer: BatchCommitter) {}
 
@@ -75,10 +69,6 @@ export class WriteBatch {
 
   get isEmpty(): boolean {
     return this.opList.length === 0;
-  }
-
-  get isCommitted(): boolean {
-    return this.committed;
   }
 
   /** Creates a replica's state (like MemoryStorage.bootstrap): empty log, empty hard state, applied 0. */
@@ -110,16 +100,12 @@ export class WriteBatch {
     return this.push({ kind: 'truncateLog', rangeId, throughIndex });
   }
 
-  /** Records snapshot metadata at `index` (≤ last index) without truncating, like MemoryStorage.createSnapshot. */
-  recordSnapshot(rangeId: number, index: LogIndex, confState: ConfState, data: Uint8Array): this {
-    return this.push({ kind: 'recordSnapshot', rangeId, index, confState, data });
-  }
-
   /**
    * Replaces the range's log by a snapshot (like MemoryStorage.applySnapshot) and sets the applied
-   * index to it. With `staged`, also replaces every MVCC record of the snapshot's span by the staged
-   * data and takes span and descriptor from it — all in this batch's one transaction. Without it,
-   * only raft state changes (a state machine that travels in `snapshot.data`).
+   * index, term and membership to the snapshot's. With `staged`, also replaces every MVCC record of
+   * the snapshot's span by the staged data and takes span and descriptor from it — all in this
+   * batch's one transaction. Without it, only raft state changes and `snapshot.data` becomes the
+   * descriptor (for a state machine that travels in `snapshot.data`, and for tests).
    */
   installSnapshot(rangeId: number, snapshot: Snapshot, staged: StagedSnapshot | null): this {
     return this.push({ kind: 'installSnapshot', rangeId, snapshot, staged });
@@ -139,16 +125,15 @@ export class WriteBatch {
     return this.push({ kind: 'mvccLocal', mutations });
   }
 
-  /** Writes the batch durably (one transaction, one fsync). A batch commits at most once. */
+  /** Writes the batch durably (one transaction, one fsync). A batch is committed at most once. */
   commit(): CommitStats {
-    invariant(!this.committed, 'write batch committed twice');
-    const stats = this.committer.commitBatch(this);
-    this.committed = true;
-    return stats;
+    invariant(!this.consumed, 'write batch committed twice');
+    this.consumed = true;
+    return this.committer.commitBatch(this);
   }
 
   private push(op: BatchOp): this {
-    invariant(!this.committed, 'write batch changed after commit');
+    invariant(!this.consumed, 'write batch changed after commit');
     this.opList.push(op);
     return this;
   }
