@@ -76,7 +76,7 @@ describe('entry checksums', () => {
     const file = readFileSync(dir.dbPath());
     const at = file.indexOf(Buffer.from('PAYLOAD-TO-CORRUPT'));
     expect(at).toBeGreaterThan(0);
-    file[at + 3] ^= 0x01;
+    file.writeUInt8(file.readUInt8(at + 3) ^ 0x01, at + 3);
     writeFileSync(dir.dbPath(), file);
     const again = dir.open();
     const rs = again.rangeStorage(3);
