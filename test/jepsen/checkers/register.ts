@@ -375,7 +375,7 @@ export function checkRegister(history: History, options: RegisterCheckOptions = 
   const keys = [...byKey.entries()].map(([key, ops]) => checkKey(key, ops, maxStatesPerKey, tailLength));
   return {
     model: 'register',
-    verdict: combineVerdicts(keys.map((k) => k.verdict)),
+    verdict: keys.length === 0 ? 'unknown' : combineVerdicts(keys.map((k) => k.verdict)),
     operationCount: history.operations.length,
     maxStatesPerKey,
     keys,
@@ -439,6 +439,10 @@ export function renderRegisterResult(result: RegisterCheckResult): CheckReport {
       summary = `${bad.length} of ${result.keys.length} key(s) not linearizable: ${bad.slice(0, 5).map((k) => keyName(k.key)).join(', ')}${bad.length > 5 ? ', …' : ''}`;
       break;
     case 'unknown':
+      if (result.keys.length === 0) {
+        summary = 'the history has no operations';
+        break;
+      }
       summary = `search budget exhausted on ${unknown.length} of ${result.keys.length} key(s): ${unknown.slice(0, 5).map((k) => keyName(k.key)).join(', ')}; no violation found elsewhere`;
       break;
   }
