@@ -343,7 +343,9 @@ export function checkListAppend(history: History, options: ListAppendCheckOption
       }
       if (p < order.length) {
         const to = nodeOf(p);
-        if (to >= 0) graph.addEdge({ from: reader, to, kind: 'rw', key, why: `read ${key} up to ${seenText}, missing ${formatJson(longest.list[p] ?? null)} that the other appended next` });
+        const missed = formatJson(longest.list[p] ?? null);
+        const why = p === 0 ? `read ${key} empty, missing ${missed} that the other appended first` : `read ${key} up to ${seenText}, missing ${missed} that the other appended next`;
+        if (to >= 0) graph.addEdge({ from: reader, to, kind: 'rw', key, why });
       }
     }
     // Committed appends no read saw still come after everything that was read: they follow the
