@@ -63,3 +63,14 @@ export function asJsonValue(value: unknown): JsonValue | undefined {
   }
   return undefined;
 }
+
+/**
+ * A cheap identity for list and set elements, for use as a Map key: numbers as themselves (no
+ * allocation on the common path), strings and other values tagged so they cannot collide.
+ * Two elements have the same key exactly when their canonical JSON texts are equal.
+ */
+export function elementKey(value: JsonValue): number | string {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return `s${value}`;
+  return `j${canonicalJson(value)}`;
+}

@@ -32,7 +32,7 @@
  * cycle with exactly one rw edge G-single and reserve G2 for the rest.
  */
 import { HistoryError, locateOperation, type History, type Operation } from '../history.js';
-import { canonicalJson, isJsonArray, type JsonValue } from '../json-value.js';
+import { canonicalJson, elementKey, isJsonArray, type JsonValue } from '../json-value.js';
 import { formatJson, formatTimeNs, toOperationRef, type OperationRef } from '../operation-ref.js';
 import { verdictWord, type CheckReport, type Verdict } from '../verdict.js';
 import { DependencyGraph, type DependencyEdge, type EdgeKind } from './dependency-graph.js';
@@ -118,9 +118,12 @@ interface Writer {
   readonly finalElement: JsonValue;
 }
 
+type ElementKey = number | string;
+
 interface ObservedRead {
   readonly txn: Txn;
   readonly list: readonly JsonValue[];
+  readonly ids: readonly ElementKey[];
   /** How many leading elements were written by other txns (the rest are the reader's own). */
   readonly externalLength: number;
 }
@@ -174,7 +177,7 @@ function parseTxn(history: History, op: Operation, node: number): Txn {
   return { op, ref: toOperationRef(op), microOps: completed, node };
 }
 
-function isPrefix(shorter: readonly string[], longer: readonly string[]): boolean {
+function isPrefix(shorter: readonly ElementKey[], longer: readonly ElementKey[]): boolean {
   if (shorter.length > longer.length) return false;
   for (let i = 0; i < shorter.length; i++) if (shorter[i] !== longer[i]) return false;
   return true;
@@ -203,7 +206,7 @@ export function checkListAppend(history: History, options: ListAppendCheckOption
   const anomalies: Anomaly[] = [];
 
   // Who appended what, per key.
-  const writers = new Map<string, Map<string, Writer>>();
+  const writers = new Map<string, Map<ElementKey, Writer>>();
   const keyNames = new Map<string, string>();
   for (const txn of txns) {
     const appendsByKey = new Map<string, JsonValue[]>();
@@ -215,16 +218,16 @@ export function checkListAppend(history: History, options: ListAppendCheckOption
       appendsByKey.set(micro.keyText, list);
     }
     for (const [keyText, elements] of appendsByKey) {
-      const byElement = writers.get(keyText) ?? new Map<string, Writer>();
+      const byElement = writers.get(keyText) ?? new Map<ElementKey, Writer>();
       writers.set(keyText, byElement);
       const finalElement = elements[elements.length - 1] ?? null;
       elements.forEach((element, i) => {
-        const text = canonicalJson(element);
-        const earlier = byElement.get(text);
+        const id = elementKey(element);
+        const earlier = byElement.get(id);
         if (earlier !== undefined) {
-          throw new HistoryError('DUPLICATE_ELEMENT', null, `${locateOperation(history, txn.op)}: element ${text} is appended to key ${keyNames.get(keyText) ?? keyText} again (first by the txn at ${locateOperation(history, earlier.txn.op)}); list-append needs unique elements per key`);
+          throw new HistoryError('DUPLICATE_ELEMENT', null, `${locateOperation(history, txn.op)}: element ${formatJson(element)} is appended to key ${keyNames.get(keyText) ?? keyText} again (first by the txn at ${locateOperation(history, earlier.txn.op)}); list-append needs unique elements per key`);
         }
-        byElement.set(text, { txn, final: i === elements.length - 1, finalElement });
+        byElement.set(id, { txn, final: i === elements.length - 1, finalElement });
       });
     }
   }
@@ -233,104 +236,112 @@ export function checkListAppend(history: History, options: ListAppendCheckOption
   const readsByKey = new Map<string, ObservedRead[]>();
   for (const txn of txns) {
     if (txn.op.outcome !== 'ok') continue;
-    const known = new Map<string, JsonValue[]>();
-    const ownSinceRead = new Map<string, JsonValue[]>();
-    const ownAll = new Map<string, JsonValue[]>();
+    // Per key: the exact list the txn must see next (after a read), or its appends since the
+    // start (before any read), which must end the list it sees.
+    const known = new Map<string, { values: JsonValue[]; ids: ElementKey[] }>();
+    const ownSinceStart = new Map<string, { values: JsonValue[]; ids: ElementKey[] }>();
+    const ownAll = new Map<string, Set<ElementKey>>();
     for (const [position, micro] of txn.microOps.entries()) {
       if (micro.f === 'append') {
-        const exact = known.get(micro.keyText);
-        if (exact !== undefined) exact.push(micro.element);
-        else ownSinceRead.set(micro.keyText, [...(ownSinceRead.get(micro.keyText) ?? []), micro.element]);
-        ownAll.set(micro.keyText, [...(ownAll.get(micro.keyText) ?? []), micro.element]);
+        const id = elementKey(micro.element);
+        const target = known.get(micro.keyText) ?? ownSinceStart.get(micro.keyText) ?? { values: [], ids: [] };
+        target.values.push(micro.element);
+        target.ids.push(id);
+        if (!known.has(micro.keyText)) ownSinceStart.set(micro.keyText, target);
+        const own = ownAll.get(micro.keyText) ?? new Set<ElementKey>();
+        own.add(id);
+        ownAll.set(micro.keyText, own);
         continue;
       }
       const list = micro.list ?? [];
-      const texts = list.map(canonicalJson);
+      const ids = list.map(elementKey);
       const exact = known.get(micro.keyText);
-      const suffix = ownSinceRead.get(micro.keyText) ?? [];
+      const suffix = ownSinceStart.get(micro.keyText);
       if (exact !== undefined) {
-        if (!isPrefix(exact.map(canonicalJson), texts) || exact.length !== texts.length) {
-          anomalies.push({ type: 'internal', reader: txn.ref, key: micro.key, list, expected: `${describeElements(exact)}, from its own earlier read and appends` });
+        if (exact.ids.length !== ids.length || !isPrefix(exact.ids, ids)) {
+          anomalies.push({ type: 'internal', reader: txn.ref, key: micro.key, list, expected: `${describeElements(exact.values)}, from its own earlier read and appends` });
         }
-      } else if (suffix.length > 0) {
-        const tail = texts.slice(texts.length - suffix.length);
-        if (texts.length < suffix.length || !isPrefix(suffix.map(canonicalJson), tail)) {
-          anomalies.push({ type: 'internal', reader: txn.ref, key: micro.key, list, expected: `a list ending with its own appends ${describeElements(suffix)}` });
+      } else if (suffix !== undefined) {
+        if (ids.length < suffix.ids.length || !isPrefix(suffix.ids, ids.slice(ids.length - suffix.ids.length))) {
+          anomalies.push({ type: 'internal', reader: txn.ref, key: micro.key, list, expected: `a list ending with its own appends ${describeElements(suffix.values)}` });
         }
       }
       const later = txn.microOps.slice(position + 1).filter((m) => m.f === 'append' && m.keyText === micro.keyText);
-      const future = later.find((m) => m.f === 'append' && texts.includes(canonicalJson(m.element)));
-      if (future !== undefined && future.f === 'append') {
-        anomalies.push({ type: 'internal', reader: txn.ref, key: micro.key, list, expected: `no sign of its own later append ${formatJson(future.element)}` });
+      if (later.length > 0) {
+        const seen = new Set(ids);
+        const future = later.find((m) => m.f === 'append' && seen.has(elementKey(m.element)));
+        if (future !== undefined && future.f === 'append') {
+          anomalies.push({ type: 'internal', reader: txn.ref, key: micro.key, list, expected: `no sign of its own later append ${formatJson(future.element)}` });
+        }
       }
-      known.set(micro.keyText, [...list]);
-      ownSinceRead.delete(micro.keyText);
+      known.set(micro.keyText, { values: [...list], ids: [...ids] });
+      ownSinceStart.delete(micro.keyText);
       // Strip the reader's own appends from the end: what is left came from other txns.
-      const own = new Set((ownAll.get(micro.keyText) ?? []).map(canonicalJson));
-      let externalLength = texts.length;
-      while (externalLength > 0 && own.has(texts[externalLength - 1] ?? '')) externalLength--;
+      const own = ownAll.get(micro.keyText);
+      let externalLength = ids.length;
+      if (own !== undefined) {
+        while (externalLength > 0 && own.has(ids[externalLength - 1] ?? '')) externalLength--;
+      }
       const reads = readsByKey.get(micro.keyText) ?? [];
-      reads.push({ txn, list, externalLength });
+      reads.push({ txn, list, ids, externalLength });
       readsByKey.set(micro.keyText, reads);
     }
   }
 
   const graph = new DependencyGraph(nodeTxn.length);
-  const keyOrders = new Map<string, readonly JsonValue[]>();
   for (const [keyText, reads] of readsByKey) {
     const key = keyNames.get(keyText) ?? keyText;
-    const byElement = writers.get(keyText) ?? new Map<string, Writer>();
-    // Direct findings on each read.
-    for (const read of reads) {
-      const seen = new Set<string>();
-      for (const element of read.list) {
-        const text = canonicalJson(element);
-        if (seen.has(text)) {
+    const byElement = writers.get(keyText) ?? new Map<ElementKey, Writer>();
+
+    // The version order: the longest read; every read must be a prefix of it.
+    let longest: ObservedRead | undefined;
+    for (const read of reads) if (longest === undefined || read.ids.length > longest.ids.length) longest = read;
+    if (longest === undefined) continue;
+    const order = longest.ids;
+    const incompatible = reads.find((read) => !isPrefix(read.ids, order));
+    if (incompatible !== undefined) {
+      anomalies.push({ type: 'incompatible-order', key, reader: incompatible.txn.ref, list: incompatible.list, otherReader: longest.txn.ref, otherList: longest.list });
+    }
+
+    // Findings about elements. When the reads agree, every read is a prefix of the longest, so
+    // looking at the longest finds each duplicate, aborted or garbage element once; otherwise
+    // look at every read.
+    for (const read of incompatible === undefined ? [longest] : reads) {
+      const seen = new Set<ElementKey>();
+      read.ids.forEach((id, i) => {
+        const element = read.list[i] ?? null;
+        if (seen.has(id)) {
           anomalies.push({ type: 'duplicate-elements', reader: read.txn.ref, key, list: read.list, element });
-          break;
+          return;
         }
-        seen.add(text);
-      }
-      for (const element of read.list) {
-        const writer = byElement.get(canonicalJson(element));
+        seen.add(id);
+        const writer = byElement.get(id);
         if (writer === undefined) {
           anomalies.push({ type: 'garbage-read', reader: read.txn.ref, key, element });
         } else if (writer.txn.op.outcome === 'fail') {
           anomalies.push({ type: 'G1a', reader: read.txn.ref, key, element, writer: writer.txn.ref });
         }
-      }
-      const last = read.list[read.externalLength - 1];
-      if (last !== undefined) {
-        const writer = byElement.get(canonicalJson(last));
-        if (writer !== undefined && writer.txn !== read.txn && !writer.final && writer.txn.op.outcome !== 'fail') {
-          anomalies.push({ type: 'G1b', reader: read.txn.ref, key, element: last, finalElement: writer.finalElement, writer: writer.txn.ref });
-        }
-      }
+      });
     }
-
-    // The version order: the longest read; every read must be a prefix of it.
-    let longest: ObservedRead | undefined;
-    for (const read of reads) if (longest === undefined || read.list.length > longest.list.length) longest = read;
-    if (longest === undefined) continue;
-    const order = longest.list.map(canonicalJson);
-    let compatible = true;
     for (const read of reads) {
-      if (!isPrefix(read.list.map(canonicalJson), order)) {
-        anomalies.push({ type: 'incompatible-order', key, reader: read.txn.ref, list: read.list, otherReader: longest.txn.ref, otherList: longest.list });
-        compatible = false;
-        break;
+      const lastId = read.ids[read.externalLength - 1];
+      if (lastId === undefined) continue;
+      const writer = byElement.get(lastId);
+      if (writer !== undefined && writer.txn !== read.txn && !writer.final && writer.txn.op.outcome !== 'fail') {
+        anomalies.push({ type: 'G1b', reader: read.txn.ref, key, element: read.list[read.externalLength - 1] ?? null, finalElement: writer.finalElement, writer: writer.txn.ref });
       }
     }
-    if (!compatible) continue;
-    keyOrders.set(keyText, longest.list);
+    if (incompatible !== undefined) continue;
+
     const nodeOf = (position: number): number => {
-      const writer = byElement.get(order[position] ?? '');
+      const id = order[position];
+      const writer = id === undefined ? undefined : byElement.get(id);
       return writer === undefined ? -1 : writer.txn.node;
     };
     for (let i = 0; i + 1 < order.length; i++) {
       const from = nodeOf(i);
       const to = nodeOf(i + 1);
-      if (from < 0 || to < 0) continue;
+      if (from < 0 || to < 0 || from === to) continue;
       graph.addEdge({ from, to, kind: 'ww', key, why: `appended ${formatJson(longest.list[i] ?? null)} to ${key}, then the other appended ${formatJson(longest.list[i + 1] ?? null)}` });
     }
     for (const read of reads) {
@@ -339,28 +350,31 @@ export function checkListAppend(history: History, options: ListAppendCheckOption
       const seenText = p === 0 ? 'nothing' : formatJson(read.list[p - 1] ?? null);
       if (p > 0) {
         const from = nodeOf(p - 1);
-        if (from >= 0) graph.addEdge({ from, to: reader, kind: 'wr', key, why: `appended ${seenText} to ${key}, which the other read` });
+        if (from >= 0 && from !== reader) graph.addEdge({ from, to: reader, kind: 'wr', key, why: `appended ${seenText} to ${key}, which the other read` });
       }
       if (p < order.length) {
         const to = nodeOf(p);
-        const missed = formatJson(longest.list[p] ?? null);
-        const why = p === 0 ? `read ${key} empty, missing ${missed} that the other appended first` : `read ${key} up to ${seenText}, missing ${missed} that the other appended next`;
-        if (to >= 0) graph.addEdge({ from: reader, to, kind: 'rw', key, why });
+        if (to >= 0 && to !== reader) {
+          const missed = formatJson(longest.list[p] ?? null);
+          const why = p === 0 ? `read ${key} empty, missing ${missed} that the other appended first` : `read ${key} up to ${seenText}, missing ${missed} that the other appended next`;
+          graph.addEdge({ from: reader, to, kind: 'rw', key, why });
+        }
       }
     }
     // Committed appends no read saw still come after everything that was read: they follow the
     // last element of the version order, and reads that saw that whole order missed them.
     const inOrder = new Set(order);
     const lastNode = order.length === 0 ? -1 : nodeOf(order.length - 1);
-    for (const [text, writer] of byElement) {
-      if (inOrder.has(text) || writer.txn.op.outcome !== 'ok' || !writer.final) continue;
+    const fullReaders = reads.filter((read) => read.externalLength === order.length);
+    for (const [id, writer] of byElement) {
+      if (inOrder.has(id) || writer.txn.op.outcome !== 'ok' || !writer.final) continue;
       const to = writer.txn.node;
       const element = formatJson(writer.finalElement);
-      if (lastNode >= 0) {
+      if (lastNode >= 0 && lastNode !== to) {
         graph.addEdge({ from: lastNode, to, kind: 'ww', key, why: `appended ${formatJson(longest.list[order.length - 1] ?? null)} to ${key}, the last element anyone read; the other's ${element} came later` });
       }
-      for (const read of reads) {
-        if (read.externalLength !== order.length) continue;
+      for (const read of fullReaders) {
+        if (read.txn.node === to) continue;
         graph.addEdge({ from: read.txn.node, to, kind: 'rw', key, why: `read ${key} without ${element}, which the other appended (and nobody saw yet)` });
       }
     }
