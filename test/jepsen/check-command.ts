@@ -11,12 +11,11 @@
  * Kept apart from check-cli.ts (the process entry point) so tests can run it in-process.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { HistoryError, parseHistoryJsonl, type History } from './history.js';
-import { EXIT_CODE_ERROR, exitCodeOf, type CheckReport } from './verdict.js';
-import { checkBank, renderBankResult } from './checkers/bank.js';
-import { checkListAppend, renderListAppendResult, type ConsistencyModel } from './checkers/list-append.js';
-import { checkRegister, REGISTER_MAX_STATES_PER_KEY_DEFAULT, renderRegisterResult } from './checkers/register.js';
-import { checkSet, renderSetResult } from './checkers/set.js';
+import { HistoryError, parseHistoryJsonl } from './history.js';
+import { EXIT_CODE_ERROR, exitCodeOf } from './verdict.js';
+import type { ConsistencyModel } from './checkers/list-append.js';
+import { REGISTER_MAX_STATES_PER_KEY_DEFAULT } from './checkers/register.js';
+import { CHECK_MODELS, runChecker, type CheckModel } from './run-checker.js';
 
 export interface CheckIo {
   /** Standard output: details, JSON and the verdict line. */
@@ -27,11 +26,10 @@ export interface CheckIo {
   readonly readFile: (path: string) => string;
 }
 
-export const CHECK_MODELS = ['register', 'set', 'bank', 'list-append'] as const;
-export type CheckModel = (typeof CHECK_MODELS)[number];
 const CONSISTENCY_MODELS: readonly ConsistencyModel[] = ['serializable', 'strict-serializable', 'snapshot-isolation'];
 
-interface CheckOptions {
+/** The options as commander parses them. */
+interface CommandOptions {
   readonly model: CheckModel;
   readonly maxStates: number;
   readonly total?: number;
@@ -52,32 +50,10 @@ function integer(text: string): number {
   return value;
 }
 
-/** Runs one checker over a parsed history. The harness runner can call this directly. */
-export function runChecker(history: History, options: Omit<CheckOptions, 'pendingAsInfo' | 'json'>): { readonly report: CheckReport; readonly result: unknown } {
-  switch (options.model) {
-    case 'register': {
-      const result = checkRegister(history, { maxStatesPerKey: options.maxStates });
-      return { report: renderRegisterResult(result), result };
-    }
-    case 'set': {
-      const result = checkSet(history);
-      return { report: renderSetResult(result), result };
-    }
-    case 'bank': {
-      const result = checkBank(history, options.total === undefined ? {} : { totalBalance: options.total });
-      return { report: renderBankResult(result), result };
-    }
-    case 'list-append': {
-      const result = checkListAppend(history, { consistencyModel: options.consistency });
-      return { report: renderListAppendResult(result), result };
-    }
-  }
-}
-
 /** Parses argv (without "node script"), runs the check, returns the process exit code. */
 export function runCheckCommand(argv: readonly string[], io: CheckIo): number {
   // Filled by the commander action; an object so the type checker does not narrow it to null.
-  const parsed: { request: { options: CheckOptions; path: string } | null } = { request: null };
+  const parsed: { request: { options: CommandOptions; path: string } | null } = { request: null };
   const program = new Command('check')
     .description('Check a JSON Lines history against a consistency model. Exit 0 valid, 1 invalid, 2 unknown, 3 error.')
     .addOption(new Option('--model <model>', 'the model to check against').choices(CHECK_MODELS).makeOptionMandatory())
@@ -88,8 +64,9 @@ export function runCheckCommand(argv: readonly string[], io: CheckIo): number {
     .option('--json', 'print the full result as JSON before the verdict line', false)
     .argument('<history>', 'history file (JSON Lines), or - for standard input')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.write(text), writeErr: (text) => io.writeError(text) })
-    .action((path: string, options: CheckOptions) => {
+    // Usage errors come back as the ERROR verdict line, so commander need not print them too.
+    .configureOutput({ writeOut: (text) => io.write(text), writeErr: (text) => io.writeError(text), outputError: () => undefined })
+    .action((path: string, options: CommandOptions) => {
       parsed.request = { options, path };
     });
 
@@ -119,7 +96,12 @@ export function runCheckCommand(argv: readonly string[], io: CheckIo): number {
   }
   try {
     const history = parseHistoryJsonl(text, { pendingAtEnd: options.pendingAsInfo ? 'info' : 'reject' });
-    const { report, result } = runChecker(history, options);
+    const { report, result } = runChecker(history, {
+      model: options.model,
+      maxStatesPerKey: options.maxStates,
+      consistencyModel: options.consistency,
+      ...(options.total === undefined ? {} : { totalBalance: options.total }),
+    });
     for (const line of report.details) io.write(`${line}\n`);
     if (options.json) io.write(`${JSON.stringify(result, null, 2)}\n`);
     io.write(`${report.verdictLine}\n`);

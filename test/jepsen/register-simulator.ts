@@ -172,7 +172,7 @@ export function simulateRegisterHistory(spec: RegisterSimulationSpec): RegisterS
   interface Pending { timeNs: number; completion: boolean; ordinal: number; event: Omit<HistoryEvent, 'index'> }
   const pending: Pending[] = [];
   for (const op of skeletons) {
-    const invokeValue = op.f === 'read' ? null : op.f === 'cas' ? (op.input as readonly [number | null, number]) : op.input;
+    const invokeValue = op.f === 'read' ? null : op.input;
     pending.push({ timeNs: op.invokeTimeNs, completion: false, ordinal: op.ordinal, event: { timeNs: op.invokeTimeNs, process: op.process, type: 'invoke', f: op.f, key: op.key, value: invokeValue } });
     const completionValue = op.f === 'read' ? (op.outcome === 'ok' ? op.output : null) : invokeValue;
     pending.push({ timeNs: op.completionTimeNs, completion: true, ordinal: op.ordinal, event: { timeNs: op.completionTimeNs, process: op.process, type: op.outcome, f: op.f, key: op.key, value: completionValue } });

@@ -131,7 +131,9 @@ describe('register checker: invalid histories', () => {
     ]);
     const report = renderRegisterResult(result);
     expect(report.verdictLine).toMatch(/^INVALID register: 1 of 1 key\(s\) not linearizable: "k"$/);
-    expect(report.details.join('\n')).toContain('p3 read → 1 ok key "k"');
+    expect(report.details.join('\n')).toContain('stuck on p3 read → 1 ok key "k"');
+    expect(report.details.join('\n')).toContain('1 is written by: p0 write 1 ok key "k"');
+    expect(failure?.needed?.writers.map((w) => w.process)).toEqual([0]);
   });
 
   it('rejects a lost write', () => {

@@ -71,8 +71,11 @@ export interface RegisterFailure {
   readonly checkedCount: number;
   readonly tail: readonly RegisterStep[];
   readonly value: JsonValue;
+  /** Every op pending at the dead end, `blocking` included, with why it cannot go next. */
   readonly candidates: readonly RegisterCandidate[];
   readonly blocking: OperationRef;
+  /** The value `blocking` needs and every op that writes it, whatever its outcome. */
+  readonly needed: { readonly value: JsonValue; readonly writers: readonly OperationRef[] } | null;
 }
 
 export interface RegisterKeyResult {
@@ -344,10 +347,21 @@ function checkKey(key: string | null, registerOps: readonly RegisterOp[], maxSta
         }
         return { op: refOf(index), reason };
       });
+      const blocking = prepared[deadEnd.blocking];
+      let needed: RegisterFailure['needed'] = null;
+      if (blocking !== undefined && blocking.source.kind.f !== 'write') {
+        const value = blocking.source.kind.f === 'cas' ? blocking.source.kind.expected : blocking.source.kind.value;
+        const text = canonicalJson(value);
+        const writers = registerOps
+          .filter((r) => r.kind.f !== 'read' && canonicalJson(r.kind.value) === text)
+          .map((r) => toOperationRef(r.op));
+        needed = { value, writers };
+      }
       return {
         ...base,
         verdict: 'invalid',
         failure: {
+          needed,
           why: deadEnd.why,
           linearizedCount: deadEnd.prefix.length,
           checkedCount: prepared.length,
@@ -417,9 +431,19 @@ export function renderRegisterResult(result: RegisterCheckResult): CheckReport {
         details.push(`    ${describeRegisterOp(step.op)}  ${effect}`);
       }
     }
-    details.push(`  none of these can take effect next:`);
-    for (const candidate of failure.candidates) {
-      details.push(`    ${describeRegisterOp(candidate.op)}: ${candidate.reason}`);
+    const blocking = failure.candidates.find((c) => c.op.id === failure.blocking.id);
+    details.push(`  stuck on ${describeRegisterOp(failure.blocking)}: ${blocking?.reason ?? ''}`);
+    if (failure.needed !== null) {
+      const writers = failure.needed.writers;
+      const shown = writers.slice(0, 5).map((w) => describeRegisterOp(w));
+      details.push(writers.length === 0
+        ? `    no operation ever writes ${formatJson(failure.needed.value)}`
+        : `    ${formatJson(failure.needed.value)} is written by: ${shown.join('; ')}${writers.length > 5 ? ` and ${writers.length - 5} more` : ''}`);
+    }
+    const others = failure.candidates.filter((c) => c.op.id !== failure.blocking.id);
+    if (others.length > 0) {
+      details.push(`  other ops pending then, none of which can go next:`);
+      for (const candidate of others) details.push(`    ${describeRegisterOp(candidate.op)}: ${candidate.reason}`);
     }
   }
   for (const key of unknown) {
