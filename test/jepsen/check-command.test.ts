@@ -33,8 +33,11 @@ describe('check command', () => {
   it.each([
     ['register', 'register-valid.jsonl', 0, /^VALID register: /],
     ['register', 'register-stale-read.jsonl', 1, /^INVALID register: /],
+    ['set', 'set-valid.jsonl', 0, /^VALID set: /],
     ['set', 'set-lost-insert.jsonl', 1, /^INVALID set: 1 lost/],
+    ['bank', 'bank-valid.jsonl', 0, /^VALID bank: /],
     ['bank', 'bank-bad-sum.jsonl', 1, /^INVALID bank: /],
+    ['list-append', 'list-append-valid.jsonl', 0, /^VALID list-append: /],
     ['list-append', 'list-append-write-skew.jsonl', 1, /^INVALID list-append: G2 /],
     ['list-append', 'list-append-aborted-read.jsonl', 1, /^INVALID list-append: G1a /],
   ] as const)('--model %s %s exits %i with the verdict last', (model, file, code, verdict) => {

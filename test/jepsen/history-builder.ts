@@ -1,7 +1,7 @@
 /**
  * Builds histories in code, for tests and for the harness's own fixtures: each call appends one
  * event, completions copy f and key from the process's pending invoke, and time advances by a fixed
- * step per event unless set explicitly.
+ * step per event.
  */
 import { buildHistory, formatHistoryEvent, type History, type HistoryEvent } from './history.js';
 import type { JsonValue } from './json-value.js';
@@ -32,12 +32,6 @@ export class HistoryBuilder {
 
   info(process: number, value?: JsonValue): this {
     return this.complete(process, 'info', value);
-  }
-
-  /** Sets the time of the next event (ns), which must not go backwards. */
-  at(timeNs: number): this {
-    this.timeNs = timeNs - this.stepNs;
-    return this;
   }
 
   build(): History {
