@@ -1,4 +1,5 @@
 export * from './assert.js';
+export * from './bootstrap.js';
 export * from './changer.js';
 export * from './conf-change.js';
 export * from './config.js';

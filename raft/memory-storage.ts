@@ -1,4 +1,5 @@
 import { invariant } from './assert.js';
+import { bootstrapHardState, bootstrapSnapshot } from './bootstrap.js';
 import { RaftStorageError, type RaftStorage } from './storage.js';
 import {
   emptyConfState,
@@ -21,6 +22,7 @@ import {
  */
 export class MemoryStorage implements RaftStorage {
   private hardState: HardState = emptyHardState;
+  private confState: ConfState;
   private snap: Snapshot;
   private ents: Entry[];
 
@@ -30,15 +32,23 @@ export class MemoryStorage implements RaftStorage {
       data: new Uint8Array(0),
     };
     this.ents = [dummy(this.snap.metadata.index, this.snap.metadata.term)];
+    this.confState = this.snap.metadata.confState;
   }
 
-  /** A fresh storage for a new group whose initial membership is `confState`. */
-  static bootstrap(confState: ConfState): MemoryStorage {
-    return new MemoryStorage({ metadata: { index: 0, term: 0, confState }, data: new Uint8Array(0) });
+  /** Storage of an initial member of a new group whose membership is `confState` (see bootstrap.ts). */
+  static bootstrap(confState: ConfState, data?: Uint8Array): MemoryStorage {
+    const s = new MemoryStorage(bootstrapSnapshot(confState, data));
+    s.setHardState(bootstrapHardState);
+    return s;
   }
 
   initialState(): { hardState: HardState; confState: ConfState } {
-    return { hardState: this.hardState, confState: this.snap.metadata.confState };
+    return { hardState: this.hardState, confState: this.confState };
+  }
+
+  /** Records the membership after applying a conf change (persisted with the applied state). */
+  setConfState(cs: ConfState): void {
+    this.confState = cs;
   }
 
   setHardState(hs: HardState): void {
@@ -91,6 +101,7 @@ export class MemoryStorage implements RaftStorage {
     );
     this.snap = snapshot;
     this.ents = [dummy(snapshot.metadata.index, snapshot.metadata.term)];
+    this.confState = snapshot.metadata.confState;
   }
 
   /**

@@ -19,8 +19,14 @@ export class Progress {
   state: ProgressState = 'probe';
   /** Index of the snapshot being sent (snapshot state only). */
   pendingSnapshot: LogIndex = 0;
-  /** In probe state: an append is outstanding, wait for its answer (or a heartbeat answer) before sending another. */
-  probeSent = false;
+  /**
+   * Hold further appends until an answer arrives. In probe state it is set after each append (one
+   * at a time); in replicate state it is set while the in-flight window is full. An append answer
+   * that moves `match`, or any heartbeat answer, clears it. A heartbeat answer with the window still
+   * full lets exactly one empty append through: if every message in the window was lost, that probe
+   * is rejected (or accepted) and its answer clears the window instead of stalling forever.
+   */
+  msgAppFlowPaused = false;
   readonly inflights: Inflights;
   isLearner: boolean;
   /** Leader tick at which the last message from this follower arrived (CheckQuorum, snapshot and quiesce decisions). */
@@ -38,7 +44,7 @@ export class Progress {
   }
 
   private resetState(state: ProgressState): void {
-    this.probeSent = false;
+    this.msgAppFlowPaused = false;
     this.pendingSnapshot = 0;
     this.state = state;
     this.inflights.reset();
@@ -82,7 +88,7 @@ export class Progress {
     if (this.match < index) {
       this.match = index;
       updated = true;
-      this.probeSent = false;
+      this.msgAppFlowPaused = false;
     }
     this.next = Math.max(this.next, index + 1);
     return updated;
@@ -103,7 +109,7 @@ export class Progress {
     if (this.next - 1 !== rejected) return false;
     this.next = Math.max(Math.min(rejected, hintIndex + 1), this.match + 1);
     invariant(this.next >= 1, 'progress next below 1');
-    this.probeSent = false;
+    this.msgAppFlowPaused = false;
     return true;
   }
 
@@ -115,9 +121,10 @@ export class Progress {
           this.next = lastIndex + 1;
           this.inflights.add(lastIndex, sizeBytes);
         }
+        this.msgAppFlowPaused = this.inflights.full();
         break;
       case 'probe':
-        if (entryCount > 0) this.probeSent = true;
+        if (entryCount > 0) this.msgAppFlowPaused = true;
         break;
       case 'snapshot':
         invariant(false, 'sending entries to a follower in snapshot state');
@@ -128,11 +135,15 @@ export class Progress {
   isPaused(): boolean {
     switch (this.state) {
       case 'probe':
-        return this.probeSent;
       case 'replicate':
-        return this.inflights.full();
+        return this.msgAppFlowPaused;
       case 'snapshot':
         return true;
     }
+  }
+
+  /** Replicating with a full window: only an empty append may go out (see msgAppFlowPaused). */
+  isThrottled(): boolean {
+    return this.state === 'replicate' && this.inflights.full();
   }
 }

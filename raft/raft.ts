@@ -223,7 +223,7 @@ export class Raft {
     if (status === 'failed') pr.pendingSnapshot = 0;
     pr.becomeProbe();
     // Wait for the follower's answer (or a heartbeat answer) before probing again.
-    pr.probeSent = true;
+    pr.msgAppFlowPaused = true;
   }
 
   step(m: Message): void {
@@ -623,7 +623,10 @@ export class Raft {
     if (pr === undefined || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const ents = prevTerm === undefined ? undefined : this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.appendBytesMax);
+    let ents: Entry[] | undefined;
+    if (prevTerm !== undefined) {
+      ents = pr.isThrottled() ? [] : this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.appendBytesMax);
+    }
     if (prevTerm === undefined || ents === undefined) return this.maybeSendSnapshot(to, pr);
     if (ents.length === 0 && !sendIfEmpty) return false;
     let sizeBytes = 0;
@@ -644,6 +647,10 @@ export class Raft {
       throw e;
     }
     invariant(!isEmptySnapshot(snapshot), () => `need a snapshot for ${to} but none exists`);
+    // A snapshot taken before `to` joined would be refused by it; wait for a newer one (storage
+    // should generate snapshots at the applied index, which includes every current member).
+    const cs = snapshot.metadata.confState;
+    if (!cs.voters.includes(to) && !cs.votersOutgoing.includes(to) && !cs.learners.includes(to)) return false;
     pr.becomeSnapshot(snapshot.metadata.index);
     const msg: SnapshotMessage = { type: 'snap', from: this.id, to, term: this.term, snapshot };
     this.send(msg);
@@ -697,7 +704,7 @@ export class Raft {
     const pr = this.tracker.progress.get(m.from);
     if (pr === undefined) return;
     pr.lastHeardTick = this.leaderTick;
-    pr.probeSent = false;
+    pr.msgAppFlowPaused = false;
     if (m.sentTick > pr.leaseAckTick) pr.leaseAckTick = m.sentTick;
     if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.maybeSendAppend(m.from, true);
     if (m.readSeq > pr.readAckSeq) {

@@ -32,7 +32,12 @@ export function isRaftStorageError(e: unknown, code?: RaftStorageErrorCode): e i
  * into the snapshot, whose term is still answerable by `term()`.
  */
 export interface RaftStorage {
-  /** The persisted hard state and membership, read once when the node starts. */
+  /**
+   * The persisted hard state, and the membership as of the applied index the node restarts with
+   * (`RaftConfigInput.appliedIndex`). Membership changes are not replayed for entries at or below
+   * that index, so the application must persist the ConfState it gets from `applyConfChange`
+   * atomically with its applied state. Read once when the node starts.
+   */
   initialState(): { readonly hardState: HardState; readonly confState: ConfState };
   /**
    * Entries [lo, hi), stopping early once their total size would exceed `maxSizeBytes`, but always
@@ -44,6 +49,11 @@ export interface RaftStorage {
   term(index: LogIndex): Term;
   firstIndex(): LogIndex;
   lastIndex(): LogIndex;
-  /** The most recent snapshot. May throw SNAPSHOT_TEMPORARILY_UNAVAILABLE while one is being built. */
+  /**
+   * A snapshot to send to a follower that needs compacted entries. It must be recent enough to
+   * include every current member in its ConfState (a snapshot generated at the applied index is);
+   * the core does not send a snapshot to a node it does not contain. May throw
+   * SNAPSHOT_TEMPORARILY_UNAVAILABLE while one is being built; the core asks again later.
+   */
   snapshot(): Snapshot;
 }

@@ -52,7 +52,10 @@ export function processReady(t: TestNode): Message[] {
   if (rd.snapshot !== undefined) t.confState = rd.snapshot.metadata.confState;
   for (const e of rd.committedEntries) {
     t.applied.push(e);
-    if (e.type === 'confChange') t.confState = t.node.applyConfChange(decodeConfChange(e.data));
+    if (e.type === 'confChange') {
+      t.confState = t.node.applyConfChange(decodeConfChange(e.data));
+      t.storage.setConfState(t.confState);
+    }
   }
   t.readStates.push(...rd.readStates);
   t.droppedReads.push(...rd.droppedReads);
