@@ -50,6 +50,11 @@ export interface Disk {
 export class SimStorage extends MemoryStorage {
   app: (() => AppState) | undefined;
 
+  /** The snapshot last recorded, without generating one. */
+  stored(): Snapshot {
+    return super.snapshot();
+  }
+
   override snapshot(): Snapshot {
     const current = super.snapshot();
     const app = this.app?.();
@@ -238,7 +243,7 @@ export class SimNode {
   maybeSnapshot(keepTailEntries: number): Snapshot | undefined {
     const app = this.disk.app;
     const storage = this.disk.storage;
-    if (app.appliedIndex <= storage.snapshot().metadata.index) return undefined;
+    if (app.appliedIndex <= storage.stored().metadata.index) return undefined;
     if (app.appliedIndex > storage.lastIndex()) return undefined;
     const snap = storage.createSnapshot(app.appliedIndex, app.confState, encodeApp(app));
     const compactTo = app.appliedIndex - keepTailEntries;

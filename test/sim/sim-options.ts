@@ -71,7 +71,7 @@ export interface SimOptions {
 export function optionsForSeed(seed: number, overrides: Partial<SimOptions> = {}): SimOptions {
   const rng = new SeededRng(seed ^ 0x5eed);
   const pick = <T>(xs: readonly T[]): T => rng.pick(xs);
-  const profile = pick<SimProfile>(['mixed', 'mixed', 'mixed', 'leaderChurn', 'electionStorm']);
+  const profile = pick<SimProfile>(['mixed', 'mixed', 'leaderChurn', 'leaderChurn', 'electionStorm']);
   const intensity = pick([0.3, 1, 1, 2, 3]);
   const electionTimeoutTicks = profile === 'electionStorm' ? pick([4, 6]) : pick([6, 10, 10, 16]);
   const checkQuorum = rng.chance(0.75);
@@ -132,9 +132,10 @@ function withProfile(o: SimOptions, rng: SeededRng): SimOptions {
         // Three voters: with five, the would-be usurper is rarely electable (measured: ~10× rarer).
         voters: rng.pick([3, 3, 3, 5]),
         appendBytesMax: rng.pick([1, 1, 1, 64]),
+        inflightMessagesMax: rng.pick([1, 4]),
         leaderKillRatePerTick: rng.pick([0.02, 0.05]),
-        crashAfterCommitRate: rng.pick([0.2, 0.4]),
-        crashAfterElectionRate: rng.pick([0.2, 0.4]),
+        crashAfterCommitRate: rng.pick([0.3, 0.5]),
+        crashAfterElectionRate: rng.pick([0.3, 0.5]),
         restartDelayTicksMax: rng.pick([5, 10]),
         writeRatePerStep: 0.5,
         partitionRatePerTick: 0.02,
