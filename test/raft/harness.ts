@@ -71,11 +71,22 @@ export class Network {
   /** Every message delivered, for assertions on traffic. */
   readonly delivered: Message[] = [];
 
+  static empty(): Network {
+    return new Network([]);
+  }
+
   constructor(voters: readonly NodeId[], opts: NodeOptions = {}, learners: readonly NodeId[] = []) {
     for (const id of [...voters, ...learners]) {
       const storage = newStorage(voters, learners);
       this.nodes.set(id, { id, node: newNode(id, storage, opts), storage, applied: [], readStates: [], droppedReads: [], confState: storage.initialState().confState, down: false });
     }
+  }
+
+  /** Adds a node over a storage built by the test (for scenarios such as Figure 7). */
+  addWithStorage(id: NodeId, storage: MemoryStorage, opts: NodeOptions = {}): TestNode {
+    const t: TestNode = { id, node: newNode(id, storage, opts), storage, applied: [], readStates: [], droppedReads: [], confState: storage.initialState().confState, down: false };
+    this.nodes.set(id, t);
+    return t;
   }
 
   /** Adds a node with an empty configuration (it learns membership from the leader). */
@@ -94,6 +105,14 @@ export class Network {
 
   raw(id: number): RawNode {
     return this.get(id).node;
+  }
+
+  /** Takes a snapshot of node `id` at its applied index (as the node does when a follower needs one). */
+  snapshotAtApplied(id: number, data = new Uint8Array(0)): void {
+    const t = this.get(id);
+    const last = t.applied[t.applied.length - 1];
+    if (last === undefined || last.index <= t.storage.snapshot().metadata.index) return;
+    t.storage.createSnapshot(last.index, t.confState, data);
   }
 
   /** Drops messages for which `f` returns true. */
@@ -167,3 +186,29 @@ export class Network {
 }
 
 export const text = (e: Entry): string => new TextDecoder().decode(e.data);
+
+/** The non-empty commands a node applied, decoded. */
+export function appliedCommands(t: TestNode): string[] {
+  return t.applied.filter((e) => e.type === 'normal' && e.data.length > 0).map(text);
+}
+
+/**
+ * A storage holding a log with the given terms at indexes 1..n (no bootstrap entry), for scenario
+ * tests that reproduce figures of the paper. `voters` is the membership.
+ */
+export function storageWithTerms(voters: readonly NodeId[], terms: readonly number[], currentTerm: number): MemoryStorage {
+  const storage = new MemoryStorage({
+    metadata: { index: 0, term: 0, confState: { voters, votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false } },
+    data: new Uint8Array(0),
+  });
+  storage.append(terms.map((term, i) => ({ term, index: i + 1, type: 'normal', data: new TextEncoder().encode(`e${i + 1}@${term}`) })));
+  storage.setHardState({ term: currentTerm, vote: 0 as NodeId, commit: 0 });
+  return storage;
+}
+
+/** Terms of a node's durable log from index 1 (or its first index) to its last. */
+export function logTerms(t: TestNode): number[] {
+  const out: number[] = [];
+  for (let i = t.storage.firstIndex(); i <= t.storage.lastIndex(); i++) out.push(t.storage.term(i));
+  return out;
+}
