@@ -135,11 +135,13 @@ export class MemoryStorage implements RaftStorage {
     const firstNew = entries[0]!.index;
     const last = entries[entries.length - 1]!.index;
     if (last < first) return;
-    const tail = firstNew < first ? entries.slice(first - firstNew) : entries;
-    const start = tail[0]!.index;
+    const skip = firstNew < first ? first - firstNew : 0;
+    const start = firstNew + skip;
     invariant(start <= this.lastIndex() + 1, () => `append at ${start} leaves a gap after ${this.lastIndex()}`);
+    // Drop any suffix the new entries overwrite, then append in place (no copy of the retained log).
     const keep = start - this.offset();
-    this.ents = this.ents.slice(0, keep).concat(tail);
+    if (keep < this.ents.length) this.ents.length = keep;
+    for (let i = skip; i < entries.length; i++) this.ents.push(entries[i]!);
   }
 
   private offset(): LogIndex {

@@ -16,12 +16,25 @@ export type MajorityConfig = ReadonlySet<NodeId>;
 export function majorityCommittedIndex(voters: MajorityConfig, acked: (id: NodeId) => LogIndex | undefined): LogIndex {
   const n = voters.size;
   if (n === 0) return Number.MAX_SAFE_INTEGER;
-  const indexes: number[] = [];
-  for (const id of voters) indexes.push(acked(id) ?? 0);
-  indexes.sort((a, b) => b - a);
+  // Hot path (every append answer): sort into a reused buffer instead of allocating. Single-threaded
+  // and not re-entrant (`acked` only reads progress), so one module-level buffer is safe.
+  const buf = n <= scratch.length ? scratch : new Float64Array(n);
+  let len = 0;
+  for (const id of voters) {
+    const v = acked(id) ?? 0;
+    // Insertion sort, descending: voter sets are small.
+    let i = len++;
+    while (i > 0 && buf[i - 1]! < v) {
+      buf[i] = buf[i - 1]!;
+      i--;
+    }
+    buf[i] = v;
+  }
   // The (n/2+1)-th largest value is acknowledged by at least a majority.
-  return indexes[Math.floor(n / 2)]!;
+  return buf[Math.floor(n / 2)]!;
 }
+
+const scratch = new Float64Array(16);
 
 export function majorityVoteResult(voters: MajorityConfig, votes: ReadonlyMap<NodeId, boolean>): VoteResult {
   if (voters.size === 0) return 'won';

@@ -107,6 +107,8 @@ export class Raft {
   private readonly readOnly = new ReadOnly(readRoundsMax);
   /** Follower: reads to forward to the leader at the next Ready, in one message. */
   private pendingForwardReads: string[] = [];
+  /** Leader: proposals appended since the last Ready; their appends go out together at the next one. */
+  private appendBroadcastPending = false;
 
   constructor(
     readonly cfg: RaftConfig,
@@ -290,11 +292,24 @@ export class Raft {
 
   /** Work that is batched until the next Ready: one heartbeat round for all waiting reads, one forward message. */
   hasBatchedWork(): boolean {
-    if (this.pendingForwardReads.length > 0) return true;
+    if (this.pendingForwardReads.length > 0 || this.appendBroadcastPending) return true;
     return this.role === 'leader' && this.readOnly.hasUnsent() && this.committedEntryInCurrentTerm();
   }
 
   flushBatchedWork(): void {
+    if (this.appendBroadcastPending) {
+      this.appendBroadcastPending = false;
+      if (this.role === 'leader') {
+        // Pipelining: fill each follower's in-flight window with appends of up to appendBytesMax.
+        for (const id of this.tracker.progress.keys()) {
+          if (id === this.id) continue;
+          if (!this.maybeSendAppend(id, false)) continue;
+          while (this.maybeSendAppend(id, false)) {
+            // keep filling
+          }
+        }
+      }
+    }
     if (this.pendingForwardReads.length > 0) {
       invariant(this.role === 'follower' && this.lead !== NoNode, 'forward reads without a leader');
       this.send({ type: 'readIndex', from: this.id, to: this.lead, term: this.term, requestCtxs: this.pendingForwardReads });
@@ -402,6 +417,7 @@ export class Raft {
     this.quiesced = false;
     this.leaderTick = 0;
     this.leaseRevoked = false;
+    this.appendBroadcastPending = false;
     for (const read of this.readOnly.clear()) if (read.from === this.id) this.droppedReadCtxs.push(read.requestCtx);
     this.dropForwardReads();
   }
@@ -550,7 +566,8 @@ export class Raft {
     }
     const last = this.log.lastIndex();
     if (hasConfChange) this.pendingConfIndex = last;
-    this.bcastAppend();
+    // Batching: every proposal made before the next Ready shares one append per follower.
+    this.appendBroadcastPending = true;
     return { outcome: 'appended', index: last, term: this.term };
   }
 

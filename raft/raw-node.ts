@@ -7,7 +7,6 @@ import { Raft, type ProposeResult, type ReadIndexResult, type TransferLeaderResu
 import type { RaftStorage } from './storage.js';
 import {
   NoNode,
-  hardStateEquals,
   type ConfState,
   type Entry,
   type HardState,
@@ -152,10 +151,12 @@ export class RawNode {
     invariant(this.pendingReady === undefined, 'ready() called again before advance()');
     const r = this.raft;
     r.flushBatchedWork();
-    const soft = r.softState();
-    const hard = r.hardState();
-    const softChanged = soft.leader !== this.prevSoftState.leader || soft.role !== this.prevSoftState.role;
-    const hardChanged = !hardStateEquals(hard, this.prevHardState);
+    const prevSoft = this.prevSoftState;
+    const prevHard = this.prevHardState;
+    const softChanged = r.lead !== prevSoft.leader || r.role !== prevSoft.role;
+    const hardChanged = r.term !== prevHard.term || r.vote !== prevHard.vote || r.log.committed !== prevHard.commit;
+    const soft = softChanged ? r.softState() : prevSoft;
+    const hard = hardChanged ? r.hardState() : prevHard;
     const entries = r.log.unstableEntries().slice();
     const rd: Ready = {
       softState: softChanged ? soft : undefined,
@@ -166,7 +167,7 @@ export class RawNode {
       messages: r.msgs,
       readStates: r.readStates,
       droppedReads: r.droppedReadCtxs,
-      mustSync: entries.length > 0 || hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote,
+      mustSync: entries.length > 0 || hard.term !== prevHard.term || hard.vote !== prevHard.vote,
     };
     r.msgs = [];
     r.readStates = [];
