@@ -20,27 +20,34 @@ import type { BatchOp } from './write-batch.js';
  * half-written batch, and it does not fence the store (no I/O happened).
  */
 export type Action =
-  | { readonly a: 'insertRange'; readonly state: RangeState }
-  | { readonly a: 'deleteRangeRows'; readonly rangeId: number }
-  | { readonly a: 'deleteLogFrom'; readonly rangeId: number; readonly index: LogIndex }
-  | { readonly a: 'deleteLogThrough'; readonly rangeId: number; readonly index: LogIndex }
-  | { readonly a: 'deleteLog'; readonly rangeId: number }
-  | { readonly a: 'insertEntries'; readonly rangeId: number; readonly entries: readonly Entry[] }
-  | { readonly a: 'writeHardState'; readonly rangeId: number; readonly hardState: HardState }
-  | { readonly a: 'writeTruncated'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
-  | { readonly a: 'writeApplied'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
-  | { readonly a: 'writeApplyStateFull'; readonly state: RangeState }
-  | { readonly a: 'mutate'; readonly mutations: readonly MvccMutation[] }
-  | { readonly a: 'deleteSpanData'; readonly span: KeySpan }
-  | { readonly a: 'swapStaged'; readonly installId: number; readonly span: KeySpan };
+  | { readonly kind: 'insertRange'; readonly state: RangeState }
+  | { readonly kind: 'deleteRangeRows'; readonly rangeId: number }
+  | { readonly kind: 'deleteLogFrom'; readonly rangeId: number; readonly index: LogIndex }
+  | { readonly kind: 'deleteLogThrough'; readonly rangeId: number; readonly index: LogIndex }
+  | { readonly kind: 'deleteLog'; readonly rangeId: number }
+  | { readonly kind: 'append'; readonly rangeId: number; readonly entries: readonly Entry[] }
+  | { readonly kind: 'hardState'; readonly rangeId: number; readonly hardState: HardState }
+  | { readonly kind: 'writeTruncated'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
+  | { readonly kind: 'writeApplied'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
+  | { readonly kind: 'writeApplyStateFull'; readonly state: RangeState }
+  | { readonly kind: 'mutate'; readonly mutations: readonly MvccMutation[] }
+  | { readonly kind: 'deleteSpanData'; readonly span: KeySpan }
+  | { readonly kind: 'swapStaged'; readonly installId: number; readonly span: KeySpan };
+
+const noEntries: readonly Entry[] = Object.freeze([]);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** How one range's state and cache change when the batch commits. */
 export interface RangeDraft {
   readonly rangeId: number;
-  /** null: the range is deleted by the batch. */
-  state: RangeState | null;
-  /** Entries written by this batch that form the log's suffix starting at tailStart. */
-  tail: Entry[];
+  /**
+   * The range's state as the batch leaves it so far: a private copy, mutated in place by the
+   * planner (one copy per range per batch, not per operation); null when the batch deletes it.
+   */
+  state: Mutable<RangeState> | null;
+  /** Entries written by this batch that form the log's suffix starting at tailStart (never mutated). */
+  tail: readonly Entry[];
   tailStart: LogIndex;
   /** Cached entries ≥ this index are gone (overwritten). Infinity when none. */
   cacheTruncateFrom: number;
@@ -105,9 +112,9 @@ class Planner {
       case 'createRange':
         return this.createRange(op.rangeId, op);
       case 'append':
-        return this.append(op.rangeId, op.entries);
+        return this.append(op);
       case 'hardState':
-        return this.hardState(op.rangeId, op.hardState);
+        return this.hardState(op);
       case 'apply':
         return this.apply(op);
       case 'truncateLog':
@@ -119,7 +126,7 @@ class Planner {
       case 'mvccLocal':
         this.checkMutations(op.mutations, null, 0);
         this.mutationsApplied += op.mutations.length;
-        this.actions.push({ a: 'mutate', mutations: op.mutations });
+        this.actions.push({ kind: 'mutate', mutations: op.mutations });
         return;
       default:
         return unreachable(op, 'batch op');
@@ -129,11 +136,12 @@ class Planner {
   private draft(rangeId: number): RangeDraft {
     let d = this.drafts.get(rangeId);
     if (d === undefined) {
-      const state = this.ctx.states.get(rangeId) ?? null;
+      const current = this.ctx.states.get(rangeId);
+      const state = current === undefined ? null : { ...current };
       d = {
         rangeId,
         state,
-        tail: [],
+        tail: noEntries,
         tailStart: state === null ? 1 : state.lastIndex + 1,
         cacheTruncateFrom: Infinity,
         cacheReset: false,
@@ -143,10 +151,10 @@ class Planner {
     return d;
   }
 
-  private existing(rangeId: number): { d: RangeDraft; s: RangeState } {
+  private existing(rangeId: number): RangeDraft & { state: Mutable<RangeState> } {
     const d = this.draft(rangeId);
     if (d.state === null) throw new StorageError('RANGE_NOT_FOUND', `range ${rangeId} has no replica on this store`, { rangeId });
-    return { d, s: d.state };
+    return d as RangeDraft & { state: Mutable<RangeState> };
   }
 
   private createRange(rangeId: number, op: Extract<BatchOp, { kind: 'createRange' }>): void {
@@ -156,7 +164,7 @@ class Planner {
     }
     const d = this.draft(rangeId);
     if (d.state !== null) throw new StorageError('RANGE_EXISTS', `range ${rangeId} already exists on this store`, { rangeId });
-    const state: RangeState = {
+    const state: Mutable<RangeState> = {
       rangeId,
       truncatedIndex: 0,
       truncatedTerm: 0,
@@ -169,83 +177,85 @@ class Planner {
       descriptor: op.init.descriptor,
     };
     d.state = state;
-    d.tail = [];
+    d.tail = noEntries;
     d.tailStart = 1;
     d.cacheReset = true;
-    this.actions.push({ a: 'insertRange', state });
+    this.actions.push({ kind: 'insertRange', state: { ...state } });
   }
 
   /** Mirrors MemoryStorage.append: entries below firstIndex are ignored, a gap is a bug. */
-  private append(rangeId: number, input: readonly Entry[]): void {
-    const { d, s } = this.existing(rangeId);
+  private append(op: Extract<BatchOp, { kind: 'append' }>): void {
+    const { rangeId, entries: input } = op;
+    const d = this.existing(rangeId);
+    const s = d.state;
     const firstIndex = s.truncatedIndex + 1;
     const last = input[input.length - 1]!.index;
     if (last < firstIndex) return;
     const first = input[0]!.index;
     const entries = first < firstIndex ? input.slice(firstIndex - first) : input;
     const start = entries[0]!.index;
-    invariant(start <= s.lastIndex + 1, () => `range ${rangeId}: append at ${start} leaves a gap after ${s.lastIndex}`);
-    invariant(start > s.appliedIndex, () => `range ${rangeId}: append at ${start} overwrites applied entries (applied ${s.appliedIndex})`);
-    invariant(
-      start > s.hardState.commit,
-      () => `range ${rangeId}: append at ${start} overwrites committed entries (commit ${s.hardState.commit})`,
-    );
+    // Plain ifs on this hot path: invariant(cond, () => msg) would allocate a closure per call.
+    if (start > s.lastIndex + 1) fail(`range ${rangeId}: append at ${start} leaves a gap after ${s.lastIndex}`);
+    if (start <= s.appliedIndex) fail(`range ${rangeId}: append at ${start} overwrites applied entries (applied ${s.appliedIndex})`);
+    if (start <= s.hardState.commit) {
+      fail(`range ${rangeId}: append at ${start} overwrites committed entries (commit ${s.hardState.commit})`);
+    }
+    let prevTerm = this.cheapTerm(d, s, start - 1) ?? 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      invariant(e.index === start + i, () => `range ${rangeId}: appended entries not contiguous at ${e.index}`);
-      invariant(Number.isSafeInteger(e.term) && e.term > 0, () => `range ${rangeId}: entry ${e.index} has term ${e.term}`);
-      if (i > 0) invariant(e.term >= entries[i - 1]!.term, () => `range ${rangeId}: entry ${e.index} term goes backwards`);
-    }
-    const prevTerm = this.cheapTerm(d, s, start - 1);
-    if (prevTerm !== undefined) {
-      invariant(entries[0]!.term >= prevTerm, () => `range ${rangeId}: entry ${start} term ${entries[0]!.term} < previous ${prevTerm}`);
+      if (e.index !== start + i) fail(`range ${rangeId}: appended entries not contiguous at ${e.index}`);
+      if (!(e.term > 0 && Number.isSafeInteger(e.term))) fail(`range ${rangeId}: entry ${e.index} has term ${e.term}`);
+      if (e.term < prevTerm) fail(`range ${rangeId}: entry ${e.index} term ${e.term} < previous ${prevTerm}`);
+      prevTerm = e.term;
     }
 
     if (start <= s.lastIndex) {
-      this.actions.push({ a: 'deleteLogFrom', rangeId, index: start });
+      this.actions.push({ kind: 'deleteLogFrom', rangeId, index: start });
       if (d.tail.length > 0 && start >= d.tailStart) {
-        d.tail.length = start - d.tailStart;
+        d.tail = d.tail.slice(0, start - d.tailStart);
       } else {
-        d.tail = [];
+        d.tail = noEntries;
         d.tailStart = start;
         d.cacheTruncateFrom = Math.min(d.cacheTruncateFrom, start);
       }
     } else if (d.tail.length === 0) {
       d.tailStart = start;
     }
-    for (const e of entries) d.tail.push(e);
-    this.actions.push({ a: 'insertEntries', rangeId, entries });
+    // The common case — one append per range per batch — shares the caller's array (the batch
+    // holds it by reference anyway) and the op object itself: no per-range copies.
+    d.tail = d.tail.length === 0 ? entries : d.tail.concat(entries);
+    this.actions.push(entries === input ? op : { kind: 'append', rangeId, entries });
     this.entriesAppended += entries.length;
-    d.state = { ...s, lastIndex: entries[entries.length - 1]!.index };
+    s.lastIndex = entries[entries.length - 1]!.index;
   }
 
-  private hardState(rangeId: number, hs: HardState): void {
-    const { d, s } = this.existing(rangeId);
+  private hardState(op: Extract<BatchOp, { kind: 'hardState' }>): void {
+    const { rangeId, hardState: hs } = op;
+    const s = this.existing(rangeId).state;
     const prev = s.hardState;
-    invariant(hs.term >= prev.term, () => `range ${rangeId}: hard state term ${hs.term} < ${prev.term}`);
-    invariant(hs.commit >= prev.commit, () => `range ${rangeId}: hard state commit ${hs.commit} < ${prev.commit}`);
-    invariant(
-      hs.term !== prev.term || prev.vote === 0 || hs.vote === prev.vote,
-      () => `range ${rangeId}: vote changed from ${prev.vote} to ${hs.vote} within term ${hs.term}`,
-    );
+    if (hs.term < prev.term) fail(`range ${rangeId}: hard state term ${hs.term} < ${prev.term}`);
+    if (hs.commit < prev.commit) fail(`range ${rangeId}: hard state commit ${hs.commit} < ${prev.commit}`);
+    if (hs.term === prev.term && prev.vote !== 0 && hs.vote !== prev.vote) {
+      fail(`range ${rangeId}: vote changed from ${prev.vote} to ${hs.vote} within term ${hs.term}`);
+    }
     if (hs.term === prev.term && hs.vote === prev.vote && hs.commit === prev.commit) return;
-    d.state = { ...s, hardState: hs };
-    this.actions.push({ a: 'writeHardState', rangeId, hardState: hs });
+    s.hardState = hs;
+    this.actions.push(op);
   }
 
   private apply(op: Extract<BatchOp, { kind: 'apply' }>): void {
     const { rangeId, applied } = op;
-    const { d, s } = this.existing(rangeId);
-    invariant(
-      applied.index > s.appliedIndex,
-      () => `range ${rangeId}: applied index ${applied.index} not after ${s.appliedIndex} (an entry would be applied twice)`,
-    );
-    invariant(applied.index <= s.lastIndex, () => `range ${rangeId}: applied ${applied.index} beyond last index ${s.lastIndex}`);
+    const d = this.existing(rangeId);
+    const s = d.state;
+    if (applied.index <= s.appliedIndex) {
+      fail(`range ${rangeId}: applied index ${applied.index} not after ${s.appliedIndex} (an entry would be applied twice)`);
+    }
+    if (applied.index > s.lastIndex) fail(`range ${rangeId}: applied ${applied.index} beyond last index ${s.lastIndex}`);
     // Checked against the batch's final hard state: the batch may carry the commit index after the apply.
     this.appliedChecks.push({ rangeId, index: applied.index });
     const knownTerm = this.cheapTerm(d, s, applied.index);
-    if (knownTerm !== undefined) {
-      invariant(knownTerm === applied.term, () => `range ${rangeId}: applied term ${applied.term} ≠ log term ${knownTerm}`);
+    if (knownTerm !== undefined && knownTerm !== applied.term) {
+      fail(`range ${rangeId}: applied term ${applied.term} ≠ log term ${knownTerm}`);
     }
     const span = applied.span ?? s.span;
     if (applied.span !== undefined && !spanIsValid(applied.span)) {
@@ -253,34 +263,32 @@ class Planner {
     }
     this.checkMutations(op.mutations, span, rangeId);
     const full = applied.confState !== undefined || applied.span !== undefined || applied.descriptor !== undefined;
-    const next: RangeState = {
-      ...s,
-      appliedIndex: applied.index,
-      appliedTerm: applied.term,
-      span,
-      descriptor: applied.descriptor ?? s.descriptor,
-      confState: applied.confState ?? s.confState,
-    };
-    d.state = next;
-    if (op.mutations.length > 0) this.actions.push({ a: 'mutate', mutations: op.mutations });
+    s.appliedIndex = applied.index;
+    s.appliedTerm = applied.term;
+    s.span = span;
+    s.descriptor = applied.descriptor ?? s.descriptor;
+    s.confState = applied.confState ?? s.confState;
+    if (op.mutations.length > 0) this.actions.push({ kind: 'mutate', mutations: op.mutations });
     this.mutationsApplied += op.mutations.length;
     this.actions.push(
-      full ? { a: 'writeApplyStateFull', state: next } : { a: 'writeApplied', rangeId, index: applied.index, term: applied.term },
+      full ? { kind: 'writeApplyStateFull', state: { ...s } } : { kind: 'writeApplied', rangeId, index: applied.index, term: applied.term },
     );
   }
 
   /** Mirrors MemoryStorage.compact; additionally refuses to drop unapplied entries. */
   private truncateLog(rangeId: number, index: LogIndex): void {
-    const { d, s } = this.existing(rangeId);
+    const d = this.existing(rangeId);
+    const s = d.state;
     if (index <= s.truncatedIndex) return;
     invariant(index <= s.lastIndex, () => `range ${rangeId}: truncate ${index} beyond last index ${s.lastIndex}`);
     invariant(index <= s.appliedIndex, () => `range ${rangeId}: truncate ${index} beyond applied index ${s.appliedIndex}`);
     const term = this.term(d, s, index);
     // The tail keeps its compacted head: the cache drops it after commit (dropBelow), and lookups
     // below truncatedIndex never reach the tail.
-    d.state = { ...s, truncatedIndex: index, truncatedTerm: term };
-    this.actions.push({ a: 'deleteLogThrough', rangeId, index });
-    this.actions.push({ a: 'writeTruncated', rangeId, index, term });
+    s.truncatedIndex = index;
+    s.truncatedTerm = term;
+    this.actions.push({ kind: 'deleteLogThrough', rangeId, index });
+    this.actions.push({ kind: 'writeTruncated', rangeId, index, term });
   }
 
   /**
@@ -289,7 +297,8 @@ class Planner {
    */
   private installSnapshot(op: Extract<BatchOp, { kind: 'installSnapshot' }>): void {
     const { rangeId, snapshot, staged } = op;
-    const { d, s } = this.existing(rangeId);
+    const d = this.existing(rangeId);
+    const s = d.state;
     const { index, term, confState } = snapshot.metadata;
     invariant(index >= s.appliedIndex, () => `range ${rangeId}: snapshot ${index} older than applied ${s.appliedIndex}`);
     let span = s.span;
@@ -304,34 +313,31 @@ class Planner {
       descriptor = staged.header.descriptor;
       this.stagedInstalled.push(staged);
     }
-    const next: RangeState = {
-      ...s,
-      truncatedIndex: index,
-      truncatedTerm: term,
-      lastIndex: index,
-      appliedIndex: index,
-      appliedTerm: term,
-      confState,
-      span,
-      descriptor,
-    };
-    d.state = next;
-    d.tail = [];
+    s.truncatedIndex = index;
+    s.truncatedTerm = term;
+    s.lastIndex = index;
+    s.appliedIndex = index;
+    s.appliedTerm = term;
+    s.confState = confState;
+    s.span = span;
+    s.descriptor = descriptor;
+    d.tail = noEntries;
     d.tailStart = index + 1;
     d.cacheReset = true;
-    this.actions.push({ a: 'deleteLog', rangeId });
-    this.actions.push({ a: 'writeTruncated', rangeId, index, term });
-    this.actions.push({ a: 'writeApplyStateFull', state: next });
-    if (staged !== null) this.actions.push({ a: 'swapStaged', installId: staged.installId, span });
+    this.actions.push({ kind: 'deleteLog', rangeId });
+    this.actions.push({ kind: 'writeTruncated', rangeId, index, term });
+    this.actions.push({ kind: 'writeApplyStateFull', state: { ...s } });
+    if (staged !== null) this.actions.push({ kind: 'swapStaged', installId: staged.installId, span });
   }
 
   private deleteRange(rangeId: number, deleteSpanData: boolean): void {
-    const { d, s } = this.existing(rangeId);
+    const d: RangeDraft = this.existing(rangeId);
+    const s = this.existing(rangeId).state;
     d.state = null;
-    d.tail = [];
+    d.tail = noEntries;
     d.cacheReset = true;
-    this.actions.push({ a: 'deleteRangeRows', rangeId });
-    if (deleteSpanData) this.actions.push({ a: 'deleteSpanData', span: s.span });
+    this.actions.push({ kind: 'deleteRangeRows', rangeId });
+    if (deleteSpanData) this.actions.push({ kind: 'deleteSpanData', span: s.span });
   }
 
   private checkMutations(mutations: readonly MvccMutation[], span: KeySpan | null, rangeId: number): void {
@@ -404,4 +410,9 @@ function spanCovers(outer: KeySpan, inner: KeySpan): boolean {
   if (spanIsUnbounded(outer)) return true;
   if (spanIsUnbounded(inner)) return false;
   return compareKeys(inner.end, outer.end) <= 0;
+}
+
+/** A violated invariant: a bug in the caller, reported like raft/assert.ts `invariant`. */
+function fail(message: string): never {
+  invariant(false, message);
 }

@@ -1,6 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { unreachable } from '../raft/assert.js';
-import type { Entry } from '../raft/types.js';
 import type { Action } from './batch-plan.js';
 import { encodeConfState } from './conf-state-codec.js';
 import { entryChecksum, entryTypeCode } from './entry-checksum.js';
@@ -10,20 +9,17 @@ import { lockKindCode, writeKindCode, type MvccMutation } from './mvcc-types.js'
 type Stmt = BetterSqlite3.Statement<unknown[]>;
 
 /**
- * Rows per multi-row INSERT into raft_log. One statement step per row costs a JS→C call and a
- * VDBE program start; binding 32 rows per step cuts that overhead (measured in
- * bench/storage-bench.ts: the write-batch path vs the one-row-per-statement baseline).
- */
-const logRowsPerInsert = 32;
-
-/**
  * Runs a planned batch as SQL on the store's single writer connection. All statements are
  * prepared once. `execute` must be called inside a transaction (the Store wraps it).
+ *
+ * One row per statement step. Multi-row INSERTs (32 rows per step) were measured and do not pay:
+ * a better-sqlite3 step costs well under a microsecond, SQLite compiles multi-row VALUES into a
+ * co-routine that does the same per-row work, and with rows of many ranges scattered over the
+ * B-tree the multi-row form was ~10% slower (it only won ~1 µs/row for 100 consecutive rows of one
+ * range, a case already at raw speed).
  */
 export class BatchWriter {
-  private readonly insertEntryOne: Stmt;
-  private readonly insertEntryMany: Stmt;
-  private readonly params: unknown[] = new Array<unknown>(logRowsPerInsert * 6);
+  private readonly insertEntry: Stmt;
   private readonly deleteLogFrom: Stmt;
   private readonly deleteLogThrough: Stmt;
   private readonly deleteLog: Stmt;
@@ -56,10 +52,7 @@ export class BatchWriter {
 
   constructor(db: BetterSqlite3.Database) {
     const p = (sql: string): Stmt => db.prepare<unknown[]>(sql);
-    const rowSlots = '(?, ?, ?, ?, ?, ?)';
-    const insertLog = 'INSERT INTO raft_log (range_id, idx, term, type, data, checksum) VALUES ';
-    this.insertEntryOne = p(insertLog + rowSlots);
-    this.insertEntryMany = p(insertLog + new Array<string>(logRowsPerInsert).fill(rowSlots).join(', '));
+    this.insertEntry = p('INSERT INTO raft_log (range_id, idx, term, type, data, checksum) VALUES (?, ?, ?, ?, ?, ?)');
     this.deleteLogFrom = p('DELETE FROM raft_log WHERE range_id = ? AND idx >= ?');
     this.deleteLogThrough = p('DELETE FROM raft_log WHERE range_id = ? AND idx <= ?');
     this.deleteLog = p('DELETE FROM raft_log WHERE range_id = ?');
@@ -115,52 +108,25 @@ export class BatchWriter {
 
   /** Runs the actions in order. The caller holds the transaction. */
   execute(actions: readonly Action[]): void {
-    // Consecutive appends (of any ranges) are buffered into multi-row INSERTs; anything else that
-    // touches raft_log flushes the buffer first so statement order is preserved.
-    const pending: Array<{ rangeId: number; entry: Entry }> = [];
-    const flush = (): void => {
-      let i = 0;
-      const params = this.params;
-      for (; i + logRowsPerInsert <= pending.length; i += logRowsPerInsert) {
-        for (let j = 0; j < logRowsPerInsert; j++) {
-          const { rangeId, entry } = pending[i + j]!;
-          fillEntryParams(params, j * 6, rangeId, entry);
-        }
-        this.insertEntryMany.run(params);
-      }
-      for (; i < pending.length; i++) {
-        const { rangeId, entry } = pending[i]!;
-        const typeCode = entryTypeCode(entry.type);
-        this.insertEntryOne.run(
-          rangeId,
-          entry.index,
-          entry.term,
-          typeCode,
-          entry.data,
-          entryChecksum(rangeId, entry.index, entry.term, typeCode, entry.data),
-        );
-      }
-      pending.length = 0;
-    };
     for (const act of actions) {
-      switch (act.a) {
-        case 'insertEntries':
-          for (const entry of act.entries) pending.push({ rangeId: act.rangeId, entry });
-          continue;
-        case 'writeHardState':
+      switch (act.kind) {
+        case 'append': {
+          const rangeId = act.rangeId;
+          for (const e of act.entries) {
+            const typeCode = entryTypeCode(e.type);
+            this.insertEntry.run(rangeId, e.index, e.term, typeCode, e.data, entryChecksum(rangeId, e.index, e.term, typeCode, e.data));
+          }
+          break;
+        }
+        case 'hardState':
           this.updateHardState.run(act.hardState.term, act.hardState.vote, act.hardState.commit, act.rangeId);
-          continue;
+          break;
         case 'writeApplied':
           this.updateApplied.run(act.index, act.term, act.rangeId);
-          continue;
+          break;
         case 'mutate':
           this.mutate(act.mutations);
-          continue;
-        default:
           break;
-      }
-      flush();
-      switch (act.a) {
         case 'insertRange': {
           const s = act.state;
           this.insertHardState.run(s.rangeId, s.hardState.term, s.hardState.vote, s.hardState.commit);
@@ -220,7 +186,6 @@ export class BatchWriter {
           unreachable(act, 'batch action');
       }
     }
-    flush();
   }
 
   private mutate(mutations: readonly MvccMutation[]): void {
@@ -289,14 +254,4 @@ export class BatchWriter {
     this.discardStagedLocks.run(installId);
     this.discardStaging.run(installId);
   }
-}
-
-function fillEntryParams(params: unknown[], at: number, rangeId: number, e: Entry): void {
-  const typeCode = entryTypeCode(e.type);
-  params[at] = rangeId;
-  params[at + 1] = e.index;
-  params[at + 2] = e.term;
-  params[at + 3] = typeCode;
-  params[at + 4] = e.data;
-  params[at + 5] = entryChecksum(rangeId, e.index, e.term, typeCode, e.data);
 }
