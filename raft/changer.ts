@@ -149,14 +149,21 @@ export class Changer {
       autoLeave: c.autoLeave,
     };
     // Progress objects are shared (not cloned) with the live map: the leader keeps replicating to
-    // members that stay. Nothing here mutates a shared Progress; learner flags are re-derived in
-    // finish(), which runs only once the whole change has been validated.
+    // members that stay. Nothing here may mutate a shared Progress — the leader also runs the
+    // Changer just to validate a proposal and throws the result away — so finish() replaces any
+    // Progress whose learner flag changes by a copy.
     const prs: ProgressMap = new Map(this.progress);
     return { cfg, prs };
   }
 
   private finish(cfg: MutableConfig, prs: ProgressMap): ChangeResult {
-    for (const [id, pr] of prs) pr.isLearner = cfg.learners.has(id);
+    for (const [id, pr] of prs) {
+      const isLearner = cfg.learners.has(id);
+      if (pr.isLearner === isLearner) continue;
+      const shared = this.progress.get(id) === pr;
+      if (shared) prs.set(id, pr.clone(isLearner));
+      else pr.isLearner = isLearner;
+    }
     return {
       config: {
         voters: { incoming: cfg.incoming, outgoing: cfg.outgoing },
@@ -192,6 +199,8 @@ export function restoreConfig(
   }
   for (const id of learnersNext) {
     if (!outgoing.has(id)) throw new ConfChangeError('BAD_CONF_STATE', `next learner ${id} is not an outgoing voter`);
+    if (incoming.has(id)) throw new ConfChangeError('BAD_CONF_STATE', `next learner ${id} is also an incoming voter`);
+    if (learners.has(id)) throw new ConfChangeError('BAD_CONF_STATE', `next learner ${id} is already a learner`);
   }
   if (outgoing.size === 0 && (learnersNext.size > 0 || cs.autoLeave)) {
     throw new ConfChangeError('BAD_CONF_STATE', 'learnersNext/autoLeave set outside a joint config');

@@ -62,6 +62,16 @@ export class Inflights {
     return this.bytesNow;
   }
 
+  clone(): Inflights {
+    const c = new Inflights(this.countMax, this.bytesMax);
+    c.lastIndexes.set(this.lastIndexes);
+    c.sizesBytes.set(this.sizesBytes);
+    c.start = this.start;
+    c.countNow = this.countNow;
+    c.bytesNow = this.bytesNow;
+    return c;
+  }
+
   reset(): void {
     this.start = 0;
     this.countNow = 0;

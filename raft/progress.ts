@@ -27,7 +27,7 @@ export class Progress {
    * is rejected (or accepted) and its answer clears the window instead of stalling forever.
    */
   msgAppFlowPaused = false;
-  readonly inflights: Inflights;
+  inflights: Inflights;
   isLearner: boolean;
   /** Leader tick at which the last message from this follower arrived (CheckQuorum, snapshot and quiesce decisions). */
   lastHeardTick = 0;
@@ -48,6 +48,20 @@ export class Progress {
     this.pendingSnapshot = 0;
     this.state = state;
     this.inflights.reset();
+  }
+
+  /** An exact copy with another learner flag, for configuration changes that must not touch the live tracker. */
+  clone(isLearner: boolean): Progress {
+    const c = new Progress(this.next, this.inflights.countMax, this.inflights.bytesMax, isLearner);
+    c.match = this.match;
+    c.state = this.state;
+    c.pendingSnapshot = this.pendingSnapshot;
+    c.msgAppFlowPaused = this.msgAppFlowPaused;
+    c.lastHeardTick = this.lastHeardTick;
+    c.leaseAckTick = this.leaseAckTick;
+    c.readAckSeq = this.readAckSeq;
+    c.inflights = this.inflights.clone();
+    return c;
   }
 
   /** A new term starts (any role change that resets the leader's bookkeeping). */

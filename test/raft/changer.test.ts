@@ -58,6 +58,14 @@ function expectCode(f: () => unknown, code: ConfChangeErrorCode): void {
   expect((caught as ConfChangeError).code).toBe(code);
 }
 
+/**
+ * A role change replaces the Progress by an exact copy (copy-on-write: the input tracker is never
+ * mutated), so replication resumes where it was. This is what must carry over.
+ */
+function replication(pr: Progress | undefined): unknown {
+  return pr === undefined ? undefined : { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflights.count() };
+}
+
 /** A deep, comparable image of a config and its Progress objects (identity and every field that matters). */
 function image(config: TrackerConfig, progress: ProgressMap): unknown {
   return {
@@ -103,20 +111,15 @@ describe('restoreConfig', () => {
     expectCode(() => restore(cs([1], { autoLeave: true })), 'BAD_CONF_STATE');
   });
 
-  // BUG: restoreConfig accepts a ConfState where a node is both an incoming voter and a next learner
-  // (voters [1,2], votersOutgoing [1,2], learnersNext [2]). No Changer sequence can produce it
-  // (makeVoter removes the id from learnersNext), ProgressTracker.assertConsistent() does not catch
-  // it either, and leaving the joint config then yields node 2 as learner AND voter — which
-  // assertConsistent only detects after the fact ("learner 2 is also a voter"). Expected:
-  // ConfChangeError BAD_CONF_STATE from restoreConfig. Actual: accepted.
-  it.fails('rejects a next learner that is also an incoming voter', () => {
+  // Regression: restoreConfig used to accept a node that is both an incoming voter and a next
+  // learner (voters [1,2], votersOutgoing [1,2], learnersNext [2]); leaving the joint config then
+  // made node 2 learner and voter at once.
+  it('rejects a next learner that is also an incoming voter', () => {
     expectCode(() => restore(cs([1, 2], { out: [1, 2], next: [2] })), 'BAD_CONF_STATE');
   });
 
-  it('documents the consequence of the bug above: leaving such a joint config breaks the tracker invariant', () => {
-    const r = restore(cs([1, 2], { out: [1, 2], next: [2] }));
-    const left = apply(r, leaveJoint);
-    expect(() => assertConsistent(left)).toThrow(/learner 2 is also a voter/);
+  it('rejects a next learner that is also a learner', () => {
+    expectCode(() => restore(cs([1], { out: [1, 2], next: [2], learners: [2] })), 'BAD_CONF_STATE');
   });
 });
 
@@ -157,23 +160,29 @@ describe('Changer: simple changes', () => {
     assertConsistent(r);
   });
 
-  it('demotes a voter to learner in one step (one voter change), keeping its Progress', () => {
+  it('demotes a voter to learner in one step (one voter change), keeping its replication state', () => {
     const before = restore(cs([1, 2, 3]));
-    const pr3 = before.progress.get(nodeId(3));
+    const pr3 = before.progress.get(nodeId(3))!;
+    pr3.maybeUpdate(7);
+    pr3.becomeReplicate();
+    pr3.sentEntries(2, 9, 100);
     const r = apply(before, simple(learner(3)));
     expect(confStateOf(r.config)).toEqual(cs([1, 2], { learners: [3] }));
-    expect(r.progress.get(nodeId(3))).toBe(pr3);
+    expect(replication(r.progress.get(nodeId(3)))).toEqual(replication(pr3));
     expect(r.progress.get(nodeId(3))?.isLearner).toBe(true);
+    expect(pr3.isLearner).toBe(false);
     assertConsistent(r);
   });
 
-  it('promotes a learner to voter, keeping its Progress', () => {
+  it('promotes a learner to voter, keeping its replication state', () => {
     const before = restore(cs([1, 2], { learners: [3] }));
-    const pr3 = before.progress.get(nodeId(3));
+    const pr3 = before.progress.get(nodeId(3))!;
+    pr3.maybeUpdate(5);
     const r = apply(before, simple(add(3)));
     expect(confStateOf(r.config)).toEqual(cs([1, 2, 3]));
-    expect(r.progress.get(nodeId(3))).toBe(pr3);
-    expect(pr3?.isLearner).toBe(false);
+    expect(replication(r.progress.get(nodeId(3)))).toEqual(replication(pr3));
+    expect(r.progress.get(nodeId(3))?.isLearner).toBe(false);
+    expect(pr3.isLearner).toBe(true);
     assertConsistent(r);
   });
 
@@ -235,8 +244,9 @@ describe('Changer: joint consensus (§6)', () => {
     assertConsistent(joint);
     const left = apply(joint, leaveJoint);
     expect(confStateOf(left.config)).toEqual(cs([1, 2, 4], { learners: [3] }));
-    expect(left.progress.get(nodeId(3))).toBe(pr3);
-    expect(pr3?.isLearner).toBe(true);
+    expect(replication(left.progress.get(nodeId(3)))).toEqual(replication(pr3));
+    expect(left.progress.get(nodeId(3))?.isLearner).toBe(true);
+    expect(pr3?.isLearner).toBe(false);
     assertConsistent(left);
   });
 
@@ -323,27 +333,23 @@ describe('Changer: a successful change does not touch its input', () => {
     expect(r.progress).not.toBe(before.progress);
   });
 
-  // BUG: Changer.finish() rewrites `isLearner` on the Progress objects it shares with the live
-  // tracker, so merely computing a change mutates the caller's state. The class doc says it works
-  // "without touching the live tracker", and Raft.validateConfChange (raft.ts) relies on that: it
-  // runs `new Changer(tracker.config, tracker.progress, …).apply(cc)` as a dry run when a conf
-  // change is *proposed*. Input: config {voters [1,2,3]}, simple addLearner(3). Expected: the input
-  // Progress of 3 still has isLearner === false (3 is a voter until the entry is applied). Actual:
-  // isLearner === true, and the tracker now disagrees with its own config (assertConsistent throws
-  // "member 3 learner flag disagrees with config"). On a leader that proposes demoting itself this
-  // makes promotable() false and leaderTransfer(3) answer NOT_A_VOTER before anything committed;
-  // if the entry is then lost the flag stays wrong.
-  it.fails('computing a demotion does not flip isLearner on the input Progress', () => {
+  // Regression: Changer.finish() used to rewrite `isLearner` on Progress objects shared with the live
+  // tracker, and the leader runs the Changer as a dry run to validate every proposed change — so just
+  // proposing a demotion (addLearner of a voter) corrupted the leader's tracker before anything
+  // committed (promotable() false, transfers refused, assertConsistent failing).
+  it('computing a demotion does not flip isLearner on the input Progress', () => {
     const before = restore(cs([1, 2, 3]));
     apply(before, simple(learner(3)));
     expect(before.progress.get(nodeId(3))?.isLearner).toBe(false);
   });
 
-  it('documents the consequence of the bug above: the tracker that only validated a change becomes inconsistent', () => {
+  it('a dry-run change leaves the input tracker consistent; the result carries its own copy', () => {
     const before = restore(cs([1, 2, 3]));
-    assertConsistent(before);
-    apply(before, simple(learner(3)));
-    expect(() => assertConsistent(before)).toThrow(/learner flag disagrees/);
+    const after = apply(before, simple(learner(3)));
+    expect(() => assertConsistent(before)).not.toThrow();
+    assertConsistent(after);
+    expect(after.progress.get(nodeId(3))).not.toBe(before.progress.get(nodeId(3)));
+    expect(after.progress.get(nodeId(3))?.isLearner).toBe(true);
   });
 });
 
@@ -421,7 +427,7 @@ function expectedError(state: ChangeResult, cc: ConfChange): ConfChangeErrorCode
 describe('Changer: property over random change sequences', () => {
   it('accepts exactly the valid changes, matches the role-map model, stays consistent and round-trips through restoreConfig', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }), fc.array(changeArb, { maxLength: 25 }), (initial, ccs) => {
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }), fc.array(changeArb, { maxLength: 25, size: 'max' }), (initial, ccs) => {
         let state = restore(cs(initial));
         // The role map the joint config is heading for (set on enterJoint, checked on leaveJoint).
         let target: Map<NodeId, Role> | undefined;
@@ -470,14 +476,18 @@ describe('Changer: property over random change sequences', () => {
               break;
             }
           }
-          // Progress exists exactly for members; members that stayed keep their Progress object.
+          // Progress exists exactly for members; members that stayed keep their replication state (the
+          // same object, or an exact copy when their learner flag changed).
           const members = new Set([...after.voters, ...after.votersOutgoing, ...after.learners]);
           expect(new Set(result.progress.keys())).toEqual(members);
           // (A member removed and re-added within one change starts over with a fresh Progress.)
           const removed = new Set(cc.kind === 'leaveJoint' ? [] : cc.changes.filter((c) => c.op === 'remove').map((c) => c.nodeId));
           for (const [id, pr] of result.progress) {
             const old: Progress | undefined = state.progress.get(id);
-            if (old !== undefined && !removed.has(id)) expect(pr).toBe(old);
+            if (old !== undefined && !removed.has(id)) {
+              if (pr.isLearner === old.isLearner) expect(pr).toBe(old);
+              else expect(replication(pr)).toEqual(replication(old));
+            }
             if (old === undefined) expect(pr.next).toBe(lastIndex + 1);
           }
           // ConfState round-trip: what is persisted restores to the same membership.

@@ -180,4 +180,17 @@ describe('§6 membership changes', () => {
     net.settle();
     expect(net.raw(1).status().confState).toMatchObject({ voters: [1, 2, 3], votersOutgoing: [], learners: [4], learnersNext: [] });
   });
+
+  it('a proposed demotion changes nothing until it is applied (validation is a dry run)', () => {
+    const net = withMembers([1, 2, 3]);
+    net.isolate(2);
+    net.isolate(3);
+    const r = net.raw(1).proposeConfChange({ kind: 'simple', changes: [{ op: 'addLearner', nodeId: nodeId(3) }] });
+    expect(r.outcome).toBe('appended');
+    // Not committed: node 3 is still a voter everywhere, including in the leader's tracker.
+    expect(net.raw(1).status().progress?.get(nodeId(3))?.isLearner).toBe(false);
+    expect(() => net.raw(1).raft.tracker.assertConsistent()).not.toThrow();
+    net.recover();
+    expect(net.raw(1).transferLeader(nodeId(3)).outcome).toBe('started');
+  });
 });
