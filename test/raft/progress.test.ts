@@ -331,3 +331,37 @@ describe('Progress: resetForTerm', () => {
     expect(pr.isPaused()).toBe(false);
   });
 });
+
+describe('Progress: clone (copy-on-write for membership changes)', () => {
+  it('copies every field with the requested learner flag, and shares no state with the original', () => {
+    const pr = progress({ match: 5, next: 6, state: 'replicate', countMax: 2 });
+    pr.sentEntries(2, 7, 20);
+    pr.lastHeardTick = 40;
+    pr.leaseAckTick = 39;
+    pr.readAckSeq = 12;
+    const c = pr.clone(true);
+    expect(c).not.toBe(pr);
+    expect(c.isLearner).toBe(true);
+    expect(pr.isLearner).toBe(false);
+    for (const k of ['match', 'next', 'state', 'pendingSnapshot', 'msgAppFlowPaused', 'lastHeardTick', 'leaseAckTick', 'readAckSeq'] as const) {
+      expect(c[k], k).toBe(pr[k]);
+    }
+    expect(c.inflights).not.toBe(pr.inflights);
+    expect(c.inflights.count()).toBe(1);
+    expect(c.inflights.sizeBytes()).toBe(20);
+    // Independent: the copy's window fills, the original's does not.
+    c.sentEntries(1, 8, 5);
+    expect(c.isPaused()).toBe(true);
+    expect(pr.inflights.count()).toBe(1);
+    expect(pr.next).toBe(8);
+    expect(pr.isPaused()).toBe(false);
+  });
+
+  it('keeps a pending snapshot', () => {
+    const pr = progress({ match: 3, next: 4, state: 'snapshot', pendingSnapshot: 20 });
+    const c = pr.clone(false);
+    expect(c.state).toBe('snapshot');
+    expect(c.pendingSnapshot).toBe(20);
+    expect(c.isPaused()).toBe(true);
+  });
+});
