@@ -7,16 +7,27 @@ import { timestamp } from '../storage/timestamp.js';
 import { payload100 } from './storage-bench-log.js';
 
 /**
- * MVCC inserts, random keys vs appends, into an untuned and a tuned (key, ts) table; and scans
- * over keys with many versions, naive walk vs the seek-bounded walk of storage/mvcc-reader.ts.
+ * MVCC inserts, random keys vs appends, into (key, ts) tables under different layouts and
+ * settings; and scans over keys with many versions, naive walk vs the seek-bounded walk of
+ * storage/mvcc-reader.ts.
  *
- * Untuned: a rowid table with a secondary index on (key, ts DESC), SQLite's default 2 MB page
- * cache and 1,000-page autocheckpoint. Every row is written twice (table, index), and random keys
- * land on a different index leaf each time, which falls out of a 2 MB cache once the index is a
- * few tens of MB. Tuned: our table (WITHOUT ROWID, clustered on (key, ts DESC): one B-tree, the
- * value stored in the leaf), a 64 MiB cache and 10,000-page autocheckpoint — exactly what
- * Store.open configures.
+ * Why random keys hurt: with synchronous=FULL a commit writes every page it dirtied to the WAL, and
+ * a checkpoint later writes it again to the database file. Appends dirty the same few right-edge
+ * pages; 1,000 random keys dirty up to 1,000 different 4 KiB leaves — ~30x write amplification
+ * for 140-byte rows. What helps: a page cache that holds the tree (no re-reads), a checkpoint
+ * window long enough that a page dirtied by many commits is written back once, and bigger
+ * transactions (group commit) so several rows share a dirty page. The layout matters too:
+ * clustered (WITHOUT ROWID, the value in the leaf) is best for appends and scans; a rowid table
+ * plus a narrow (key, ts) index dirties fewer pages per random row (the index rows are small,
+ * values go to the appended rowid table) at the price of a second lookup per row read.
  */
+export type Layout = 'clustered' | 'rowid';
+
+export interface InsertSetup {
+  readonly layout: Layout;
+  readonly cacheMiB: number;
+  readonly autocheckpointPages: number;
+}
 export interface InsertResult {
   readonly rows: number;
   readonly rowsPerSec: number;
@@ -30,13 +41,13 @@ export function randomKeys(): KeyGen {
   return () => randomBytes(13);
 }
 
-function openTable(path: string, tuned: boolean): Database.Database {
+function openTable(path: string, setup: InsertSetup): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  if (tuned) {
-    db.pragma('cache_size = -65536');
-    db.pragma('wal_autocheckpoint = 10000');
+  db.pragma(`cache_size = ${-setup.cacheMiB * 1024}`);
+  db.pragma(`wal_autocheckpoint = ${setup.autocheckpointPages}`);
+  if (setup.layout === 'clustered') {
     db.exec(`CREATE TABLE mvcc_write (key BLOB NOT NULL, ts INTEGER NOT NULL, kind INTEGER NOT NULL, start_ts INTEGER NOT NULL,
       value BLOB, PRIMARY KEY (key, ts DESC)) STRICT, WITHOUT ROWID`);
   } else {
@@ -48,9 +59,17 @@ function openTable(path: string, tuned: boolean): Database.Database {
 }
 
 /** Inserts rows in transactions of `rowsPerTxn` until `rowsMax` rows or `durationMs` elapsed. */
-export function rawInsert(dir: string, name: string, tuned: boolean, keys: KeyGen, rowsMax: number, rowsPerTxn: number, durationMs: number): InsertResult {
+export function rawInsert(
+  dir: string,
+  name: string,
+  setup: InsertSetup,
+  keys: KeyGen,
+  rowsMax: number,
+  rowsPerTxn: number,
+  durationMs: number,
+): InsertResult {
   const path = join(dir, `${name}.db`);
-  const db = openTable(path, tuned);
+  const db = openTable(path, setup);
   const insert = db.prepare('INSERT INTO mvcc_write (key, ts, kind, start_ts, value) VALUES (?, ?, 1, ?, ?)');
   const t0 = process.hrtime.bigint();
   let rows = 0;

@@ -78,8 +78,13 @@ export class MvccReader {
 
   constructor(
     db: BetterSqlite3.Database,
-    /** Rows of one key walked over before seeking instead (≥ 1). */
-    readonly seekBound = 8,
+    /**
+     * Rows of one key walked over before seeking instead (≥ 1). Small, unlike RocksDB's 8: there a
+     * `next` is far cheaper than a seek, but a row stepped through better-sqlite3 materializes
+     * Buffers and bigints in JS and costs about as much as a fresh B-tree descent. Measured on 100k
+     * rows: 2 is fastest for keys with 10 and 50 versions and costs nothing for keys with ≤ 3.
+     */
+    readonly seekBound = 2,
     readonly scanLimitMax = 10_000,
   ) {
     invariant(Number.isSafeInteger(seekBound) && seekBound >= 1, 'seekBound must be ≥ 1');

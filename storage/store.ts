@@ -48,7 +48,7 @@ export interface StoreOptions {
   readonly snapshotChunkBytesMax?: number;
   /** Open snapshot streams and installs at once, each. Default 4. */
   readonly snapshotStreamsMax?: number;
-  /** Rows of one key a scan steps over before seeking. Default 8. */
+  /** Rows of one key a scan steps over before seeking. Default 2 (see MvccReader). */
   readonly scanSeekBound?: number;
   readonly scanLimitMax?: number;
   /** Wall clock for bookkeeping timestamps (identity, migrations). Default Date.now. */
@@ -141,7 +141,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     this.snapshotStreamsMax = options.snapshotStreamsMax ?? 4;
     this.entryCache = new EntryCache(options.entryCacheBytesMax ?? 64 << 20);
     this.logReader = new LogReader(db);
-    this.mvcc = new MvccReader(db, options.scanSeekBound ?? 8, options.scanLimitMax ?? 10_000);
+    this.mvcc = new MvccReader(db, options.scanSeekBound ?? 2, options.scanLimitMax ?? 10_000);
     this.writer = new BatchWriter(db);
     this.gcPlanner = new MvccGcPlanner(db);
   }

@@ -189,7 +189,7 @@ describe('MVCC engine', () => {
 
   test('a scan steps over at most a few versions per key (seek instead of walking old versions)', () => {
     dir = new TempDir();
-    const store = dir.open({ scanSeekBound: 8 });
+    const store = dir.open();
     const keys = 50;
     const versions = 200;
     for (let v = 1; v <= versions; v++) {
@@ -204,7 +204,7 @@ describe('MVCC engine', () => {
       expect(out.every((p) => p.value.toString() === `v${readTs}`)).toBe(true);
       return store.mvcc.rowsStepped - before;
     };
-    const bound = keys * (8 + 2);
+    const bound = keys * (store.mvcc.seekBound + 2);
     // Newest (the common case), in the middle (many newer and older versions), oldest; both ways.
     for (const readTs of [200n, 100n, 1n]) {
       for (const reverse of [false, true]) {
