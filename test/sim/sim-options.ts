@@ -71,7 +71,9 @@ export interface SimOptions {
 export function optionsForSeed(seed: number, overrides: Partial<SimOptions> = {}): SimOptions {
   const rng = new SeededRng(seed ^ 0x5eed);
   const pick = <T>(xs: readonly T[]): T => rng.pick(xs);
-  const profile = pick<SimProfile>(['mixed', 'mixed', 'leaderChurn', 'leaderChurn', 'electionStorm']);
+  // Drawn even when overridden, so that the rest of a seed's choices do not shift.
+  const drawn = pick<SimProfile>(['mixed', 'mixed', 'leaderChurn', 'leaderChurn', 'electionStorm']);
+  const profile = overrides.profile ?? drawn;
   const intensity = pick([0.3, 1, 1, 2, 3]);
   const electionTimeoutTicks = profile === 'electionStorm' ? pick([4, 6]) : pick([6, 10, 10, 16]);
   const checkQuorum = rng.chance(0.75);

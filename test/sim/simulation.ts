@@ -142,23 +142,39 @@ export class Simulation {
     };
   }
 
+  private started = false;
+  private violation: Violation | undefined;
+
   runToEnd(): SimResult {
-    let violation: Violation | undefined;
-    try {
-      this.trace(`seed ${this.opts.seed} profile ${this.opts.profile} voters ${this.opts.voters} learners ${this.opts.learners} ${describeOptions(this.opts)}`);
-      for (this.tick = 0; this.tick < this.opts.chaosTicks; this.tick++) {
+    this.runChaosTicks(this.opts.chaosTicks);
+    return this.finish();
+  }
+
+  /** Runs up to `ticks` more ticks of the chaos phase (for live display); false once it is over or failed. */
+  runChaosTicks(ticks: number): boolean {
+    return this.guardViolations(() => {
+      if (!this.started) {
+        this.started = true;
+        this.trace(`seed ${this.opts.seed} profile ${this.opts.profile} voters ${this.opts.voters} learners ${this.opts.learners} ${describeOptions(this.opts)}`);
+      }
+      const end = Math.min(this.opts.chaosTicks, this.tick + ticks);
+      for (; this.tick < end; this.tick++) {
         this.nemesis();
         this.runTick();
       }
-      this.heal();
-      this.livenessPhase();
-      this.checkAckedWritesDurable();
-    } catch (e) {
-      if (e instanceof Violation) violation = e;
-      else if (e instanceof RaftInvariantError) violation = new Violation('coreAssertion', e.message);
-      else throw e;
-      this.trace(`VIOLATION at tick ${this.tick} step ${this.step}: ${violation.message}`);
+    }) && this.tick < this.opts.chaosTicks;
+  }
+
+  /** Heals everything, requires liveness, checks that every acknowledged write survived, and reports. */
+  finish(): SimResult {
+    if (this.violation === undefined) {
+      this.guardViolations(() => {
+        this.heal();
+        this.livenessPhase();
+        this.checkAckedWritesDurable();
+      });
     }
+    const violation = this.violation;
     this.stats.ticks = this.tick;
     this.stats.steps = this.step;
     this.stats.messagesSent = this.net.sentCount;
@@ -173,6 +189,33 @@ export class Simulation {
       stats: this.stats,
       options: this.opts,
     };
+  }
+
+  private guardViolations(f: () => void): boolean {
+    if (this.violation !== undefined) return false;
+    try {
+      f();
+      return true;
+    } catch (e) {
+      if (e instanceof Violation) this.violation = e;
+      else if (e instanceof RaftInvariantError) this.violation = new Violation('coreAssertion', e.message);
+      else throw e;
+      this.trace(`VIOLATION at tick ${this.tick} step ${this.step}: ${this.violation.message}`);
+      return false;
+    }
+  }
+
+  /** A one-line picture of the group now, for live display. */
+  snapshotLine(): string {
+    const leader = this.leader();
+    const r = leader?.raw?.raft;
+    const lead = r === undefined ? 'no leader' : `leader ${leader!.id} term ${r.term} commit ${r.log.committed}`;
+    const down = [...this.nodes.values()].filter((n) => !n.retired && !n.isUp()).map((n) => n.id);
+    const s = this.stats;
+    return (
+      `t=${String(this.tick).padStart(4)}  ${lead.padEnd(30)} writes acked ${String(s.writesAcked).padStart(4)}  reads ${String(s.readsServed).padStart(4)}` +
+      `  | down [${down.join(',')}] crashes ${s.crashes} partitions ${s.partitions}${this.net.hasPartition() ? ' (now)' : ''}`
+    );
   }
 
   // -------------------------------------------------------------------------------------------
