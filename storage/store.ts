@@ -169,8 +169,11 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
         walSizeBytesLimit: 64 << 20,
         sizeBytesMax: options.sizeBytesMax ?? 0,
       });
+      // Refuse another store's database before touching its schema.
+      const existing = readIdentity(db);
+      if (existing !== undefined) checkIdentity(existing, { clusterId, storeId });
       const ran = migrate(db, nowMs());
-      checkIdentity(db, { clusterId, storeId }, nowMs());
+      if (existing === undefined) recordIdentity(db, { clusterId, storeId }, nowMs());
       db.exec('DELETE FROM snapshot_staging_write; DELETE FROM snapshot_staging_lock; DELETE FROM snapshot_staging;');
       const store = new Store(options.path, db, { clusterId, storeId }, options);
       store.loadRanges();
@@ -496,16 +499,22 @@ interface IdentityRow {
   store_id: number;
 }
 
-function checkIdentity(db: BetterSqlite3.Database, want: StoreIdentity, nowMs: number): void {
-  const row = db.prepare<[], IdentityRow>('SELECT cluster_id, store_id FROM store_identity WHERE singleton = 1').get();
-  if (row === undefined) {
-    db.prepare('INSERT INTO store_identity (singleton, cluster_id, store_id, created_at_ms) VALUES (1, ?, ?, ?)').run(
-      want.clusterId,
-      want.storeId,
-      nowMs,
-    );
-    return;
-  }
+/** The recorded identity, or undefined for a new database (no identity table or row yet). */
+function readIdentity(db: BetterSqlite3.Database): IdentityRow | undefined {
+  const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'store_identity'").get();
+  if (table === undefined) return undefined;
+  return db.prepare<[], IdentityRow>('SELECT cluster_id, store_id FROM store_identity WHERE singleton = 1').get();
+}
+
+function recordIdentity(db: BetterSqlite3.Database, want: StoreIdentity, nowMs: number): void {
+  db.prepare('INSERT INTO store_identity (singleton, cluster_id, store_id, created_at_ms) VALUES (1, ?, ?, ?)').run(
+    want.clusterId,
+    want.storeId,
+    nowMs,
+  );
+}
+
+function checkIdentity(row: IdentityRow, want: StoreIdentity): void {
   if (row.cluster_id !== want.clusterId || row.store_id !== want.storeId) {
     throw new StorageError(
       'STORE_MISMATCH',
