@@ -110,6 +110,19 @@ describe('majorityCommittedIndex', () => {
     );
   });
 
+  it('property: large groups too (beyond any fixed scratch buffer), and calls do not leak into each other', () => {
+    const bigIds = fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 40, size: 'max' }).map((xs) => new Set(xs.map(nodeId)) as ReadonlySet<NodeId>);
+    const bigAcks = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 60, maxLength: 60 }).map((a) => (id: NodeId): LogIndex | undefined => a[id - 1]);
+    fc.assert(
+      fc.property(bigIds, bigAcks, idsArb, acksArb, (big, bigAcked, small, smallAcked) => {
+        expect(majorityCommittedIndex(big, bigAcked)).toBe(modelCommitted(big, bigAcked));
+        expect(majorityCommittedIndex(small, smallAcked)).toBe(modelCommitted(small, smallAcked));
+        expect(majorityCommittedIndex(big, bigAcked)).toBe(modelCommitted(big, bigAcked));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('property: monotone — raising one voter’s acknowledgement never lowers the committed index', () => {
     fc.assert(
       fc.property(idsArb, acksArb, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 5 }), (voters, acked, who, bump) => {
