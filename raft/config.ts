@@ -31,7 +31,12 @@ export interface RaftConfigInput {
   readonly checkQuorum?: boolean;
   /** Serve linearizable reads without a heartbeat round while the leader lease holds (requires checkQuorum). */
   readonly leaseReads?: boolean;
-  /** The lease is shorter than the election timeout by this many ticks, covering clock-rate drift between nodes. */
+  /**
+   * The lease is shorter than the election timeout by this many ticks. One tick is consumed by tick
+   * granularity; the rest covers clock-rate drift between nodes: the lease is safe while clock rates
+   * differ by less than (leaseDriftMarginTicks − 1) / electionTimeoutTicks. Every member must use the
+   * same electionTimeoutTicks and leaseReads.
+   */
   readonly leaseDriftMarginTicks?: number;
   /** Upper bound on the entry bytes of one append message (at least one entry is always sent). */
   readonly appendBytesMax?: number;
@@ -101,6 +106,12 @@ export function resolveRaftConfig(input: RaftConfigInput): RaftConfig {
   if (c.leaseReads && !c.checkQuorum) throw new RaftConfigError('leaseReads requires checkQuorum');
   if (!Number.isSafeInteger(c.leaseDriftMarginTicks) || c.leaseDriftMarginTicks < 0 || c.leaseDriftMarginTicks >= c.electionTimeoutTicks) {
     throw new RaftConfigError('leaseDriftMarginTicks must be in [0, electionTimeoutTicks)');
+  }
+  if (c.leaseReads && c.leaseDriftMarginTicks < 1) {
+    // Ticks are whole units: a follower may receive a heartbeat just before its own tick, so one
+    // tick of the margin is always consumed by granularity. The clock-rate drift the lease
+    // tolerates is (leaseDriftMarginTicks − 1) / electionTimeoutTicks.
+    throw new RaftConfigError('leaseDriftMarginTicks must be at least 1 with leaseReads (one tick is lost to tick granularity)');
   }
   return c;
 }

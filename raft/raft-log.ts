@@ -12,6 +12,8 @@ export class RaftLog {
   readonly unstable: Unstable;
   committed: LogIndex;
   applied: LogIndex;
+  /** Highest index handed to the application in a Ready and not yet reported applied (≥ applied). */
+  applying: LogIndex;
 
   constructor(
     readonly storage: RaftStorage,
@@ -27,6 +29,7 @@ export class RaftLog {
       invariant(applied <= last, () => `applied ${applied} beyond last index ${last}`);
       this.applied = applied;
     }
+    this.applying = this.applied;
   }
 
   firstIndex(): LogIndex {
@@ -136,6 +139,7 @@ export class RaftLog {
     invariant(index <= this.committed, () => `applied ${index} beyond committed ${this.committed}`);
     invariant(index >= this.applied, () => `applied ${index} goes back from ${this.applied}`);
     this.applied = index;
+    if (this.applying < index) this.applying = index;
   }
 
   stableTo(index: LogIndex, term: Term): void {

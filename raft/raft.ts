@@ -93,6 +93,8 @@ export class Raft {
   /** Index of the latest membership change in the log; the next may be proposed once it is applied. */
   pendingConfIndex: LogIndex = 0;
   uncommittedSizeBytes = 0;
+  /** Leader: the first index it appended in its term; the uncommitted budget counts from there. */
+  private uncommittedFromIndex: LogIndex = Number.MAX_SAFE_INTEGER;
   quiesced = false;
 
   private electionElapsed = 0;
@@ -141,6 +143,11 @@ export class Raft {
     return pr !== undefined && !pr.isLearner && !this.log.hasPendingSnapshot();
   }
 
+  /** In the current configuration at all (voter, outgoing voter or learner). */
+  isMember(): boolean {
+    return this.tracker.progress.has(this.id);
+  }
+
   isLearner(): boolean {
     return this.tracker.progress.get(this.id)?.isLearner === true;
   }
@@ -159,14 +166,20 @@ export class Raft {
     else this.tickElection();
   }
 
-  /** Starts an election now (as if the election timeout had elapsed). */
-  hup(transfer: boolean): void {
+  /**
+   * Starts an election. `timeout`: the election timer fired. `transfer`: the leader asked us with
+   * TimeoutNow (no pre-vote; voters ignore their lease). `manual`: the application asked — refused
+   * while this node is within a leader's lease (it promised that leader not to help elect a rival
+   * for an election timeout after acknowledging its heartbeat), exactly as a vote request would be.
+   */
+  hup(kind: 'timeout' | 'transfer' | 'manual'): void {
     this.wake();
     if (this.role === 'leader') return;
     if (!this.promotable()) return;
     if (this.hasUnappliedConfChanges()) return;
-    if (this.cfg.preVote && !transfer) this.campaign('preElection', false);
-    else this.campaign('election', transfer);
+    if (kind === 'manual' && this.role === 'follower' && this.inLease()) return;
+    if (this.cfg.preVote && kind !== 'transfer') this.campaign('preElection', false);
+    else this.campaign('election', kind === 'transfer');
   }
 
   propose(type: EntryType, data: Uint8Array): ProposeResult {
@@ -283,10 +296,15 @@ export class Raft {
     return this.switchToConfig(change);
   }
 
-  /** Called by RawNode.advance once entries through `index` have been applied. */
-  appliedTo(index: LogIndex, appliedSizeBytes: number): void {
-    this.log.appliedTo(index);
-    this.uncommittedSizeBytes = Math.max(0, this.uncommittedSizeBytes - appliedSizeBytes);
+  /** Called by RawNode.advance once the committed entries it handed out have been applied. */
+  appliedTo(applied: readonly Entry[]): void {
+    const last = applied[applied.length - 1];
+    if (last === undefined) return;
+    this.log.appliedTo(last.index);
+    // Only entries this leader counted (appended in its term) leave the uncommitted budget.
+    let sizeBytes = 0;
+    for (const e of applied) if (e.index >= this.uncommittedFromIndex) sizeBytes += e.data.byteLength;
+    this.uncommittedSizeBytes = Math.max(0, this.uncommittedSizeBytes - sizeBytes);
     this.maybeAutoLeave();
   }
 
@@ -327,9 +345,17 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      this.hup(false);
+      if (this.promotable()) {
+        this.hup('timeout');
+      } else if (this.isMember()) {
+        // A learner (or a voter waiting on a snapshot) that has heard from no leader for an election
+        // timeout cannot campaign, so nothing would wake a group that went quiet while it was away or
+        // behind. Poke the voters it knows: any message wakes them, and the leader's heartbeat brings
+        // this node back into the fold (and resets this timer).
+        this.pokeVoters();
+      }
     }
   }
 
@@ -393,6 +419,7 @@ export class Raft {
     this.tracker.progress.get(this.id)?.becomeReplicate();
     // Any membership change in the log may still be unapplied: wait for it before accepting another.
     this.pendingConfIndex = this.log.lastIndex();
+    this.uncommittedFromIndex = this.log.lastIndex() + 1;
     // §5.4.2: entries of earlier terms commit only through an entry of ours; append a no-op now.
     const ok = this.appendEntries([{ term: 0, index: 0, type: 'normal', data: new Uint8Array(0) }]);
     invariant(ok, 'the empty entry of a new leader must be accepted');
@@ -414,6 +441,7 @@ export class Raft {
     for (const [id, pr] of this.tracker.progress) pr.resetForTerm(last + 1, id === this.id ? last : 0);
     this.pendingConfIndex = 0;
     this.uncommittedSizeBytes = 0;
+    this.uncommittedFromIndex = Number.MAX_SAFE_INTEGER;
     this.quiesced = false;
     this.leaderTick = 0;
     this.leaseRevoked = false;
@@ -485,7 +513,19 @@ export class Raft {
     return this.lead !== NoNode && this.electionElapsed < this.cfg.electionTimeoutTicks;
   }
 
+  /** A heartbeat answer to every voter: harmless to a follower, a wake-up call to a quiesced leader. */
+  private pokeVoters(): void {
+    for (const id of [...this.tracker.voterIds()].sort((a, b) => a - b)) {
+      if (id !== this.id) this.send({ type: 'heartbeatResp', from: this.id, to: id, term: this.term, readSeq: 0, sentTick: 0 });
+    }
+  }
+
   private handleLowerTerm(m: Message): void {
+    if (this.role === 'leader' && this.quiesced && this.tracker.progress.has(m.from)) {
+      // A member that fell behind in term (it was away) is talking to us: wake up, so that our
+      // heartbeats bring it to the current term and log.
+      this.wake();
+    }
     if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'heartbeat' || m.type === 'app')) {
       // A leader of an older term that was cut off from us. Tell it our term so that it steps down;
       // otherwise, with PreVote or CheckQuorum, it could keep the rest of the group from electing.
@@ -690,7 +730,14 @@ export class Raft {
       return;
     }
     const wasPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index)) return;
+    if (!pr.maybeUpdate(m.index)) {
+      // An answer at the match we already knew, to a probe: the follower is in sync, stream again.
+      if (pr.state === 'probe' && pr.match === m.index) {
+        pr.becomeReplicate();
+        this.maybeSendAppend(m.from, false);
+      }
+      return;
+    }
     switch (pr.state) {
       case 'probe':
         pr.becomeReplicate();
@@ -834,6 +881,8 @@ export class Raft {
       const recentlyHeard = this.leaderTick - pr.lastHeardTick < this.cfg.electionTimeoutTicks;
       if (recentlyHeard) return false;
     }
+    // A lagging member presumed down is fine: when it comes back it campaigns (a voter) or pokes
+    // the voters (a learner), and either wakes the group.
     for (const [id, pr] of this.tracker.progress) {
       if (id !== this.id && pr.match === last) this.sendHeartbeat(id, 0, true);
     }
@@ -850,6 +899,10 @@ export class Raft {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     if (this.role === 'leader') {
+      // The leader's clock stood still while it slept, but real time did not: any heartbeat it sent
+      // before sleeping may be arbitrarily old. Jump the clock by an election timeout so that an
+      // answer to such a heartbeat (delayed, duplicated) can never extend the lease.
+      this.leaderTick += this.cfg.electionTimeoutTicks;
       for (const pr of this.tracker.progress.values()) pr.lastHeardTick = this.leaderTick;
       this.bcastHeartbeat(this.readOnly.latestSeq());
     }
@@ -875,7 +928,11 @@ export class Raft {
         return;
       case 'voteResp':
       case 'preVoteResp':
-        if (m.type === myResponse) this.handleVoteResponse(m);
+        if (m.type !== myResponse) return;
+        // A pre-vote grant carries the term it was granted for; one left over from an earlier
+        // pre-campaign (for a term we have since reached) must not count towards this one.
+        if (m.type === 'preVoteResp' && !m.reject && m.term !== this.term + 1) return;
+        this.handleVoteResponse(m);
         return;
       case 'prop':
       case 'readIndex':
@@ -926,7 +983,7 @@ export class Raft {
         return;
       case 'timeoutNow':
         // Leadership transfers never use pre-vote: the leader asked us to run now.
-        this.hup(true);
+        this.hup('transfer');
         return;
       case 'readIndexResp':
         for (const requestCtx of m.requestCtxs) this.readStates.push({ index: m.index, requestCtx });
@@ -993,6 +1050,10 @@ export class Raft {
     const { index, term, confState } = s.metadata;
     if (index <= this.log.committed) return false;
     invariant(this.role === 'follower', 'only a follower installs a snapshot');
+    // Committed entries handed out in a Ready may still be being applied (membership changes among
+    // them run against the current config); installing a newer config under them would make those
+    // changes apply to the wrong membership. Refuse for now; the leader sends the snapshot again.
+    if (this.log.applying > this.log.applied) return false;
     const member =
       confState.voters.includes(this.id) || confState.votersOutgoing.includes(this.id) || confState.learners.includes(this.id);
     if (!member) return false;

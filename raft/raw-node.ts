@@ -94,7 +94,7 @@ export class RawNode {
 
   /** Campaign now instead of waiting for the election timeout. */
   campaign(): void {
-    this.raft.hup(false);
+    this.raft.hup('manual');
   }
 
   propose(data: Uint8Array): ProposeResult {
@@ -167,8 +167,11 @@ export class RawNode {
       messages: r.msgs,
       readStates: r.readStates,
       droppedReads: r.droppedReadCtxs,
-      mustSync: entries.length > 0 || hard.term !== prevHard.term || hard.vote !== prevHard.vote,
+      // A snapshot acknowledged in this Ready must be durable before the acknowledgement leaves.
+      mustSync: entries.length > 0 || r.log.unstable.snapshot !== undefined || hard.term !== prevHard.term || hard.vote !== prevHard.vote,
     };
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastCommitted !== undefined) r.log.applying = lastCommitted.index;
     r.msgs = [];
     r.readStates = [];
     r.droppedReadCtxs = [];
@@ -190,12 +193,7 @@ export class RawNode {
       log.stableSnapTo(rd.snapshot.metadata.index);
       if (rd.snapshot.metadata.index > log.applied) log.appliedTo(rd.snapshot.metadata.index);
     }
-    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (lastApplied !== undefined) {
-      let sizeBytes = 0;
-      for (const e of rd.committedEntries) sizeBytes += e.data.byteLength;
-      this.raft.appliedTo(lastApplied.index, sizeBytes);
-    }
+    this.raft.appliedTo(rd.committedEntries);
   }
 
   status(): RaftStatus {

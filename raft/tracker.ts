@@ -118,6 +118,7 @@ export class ProgressTracker {
     }
     for (const id of learnersNext) {
       invariant(voters.outgoing.has(id), () => `next learner ${id} is not an outgoing voter`);
+      invariant(!voters.incoming.has(id), () => `next learner ${id} is also an incoming voter`);
       invariant(!learners.has(id), () => `next learner ${id} is already a learner`);
     }
     for (const [id, pr] of this.progress) {

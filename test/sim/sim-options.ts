@@ -78,7 +78,7 @@ export function optionsForSeed(seed: number, overrides: Partial<SimOptions> = {}
   const electionTimeoutTicks = profile === 'electionStorm' ? pick([4, 6]) : pick([6, 10, 10, 16]);
   const checkQuorum = rng.chance(0.75);
   const leaseReads = checkQuorum && rng.chance(0.4);
-  const leaseDriftMarginTicks = Math.max(1, Math.floor(electionTimeoutTicks / 5));
+  const leaseDriftMarginTicks = Math.max(2, Math.floor(electionTimeoutTicks / 5));
   const base: SimOptions = {
     seed,
     profile,
@@ -100,7 +100,9 @@ export function optionsForSeed(seed: number, overrides: Partial<SimOptions> = {}
     delayStepsMax: pick([1, 4, 12, 30]),
     lossRate: pick([0, 0.01, 0.05, 0.15]) * Math.min(intensity, 1.5),
     duplicateRate: pick([0, 0.02, 0.1]),
-    clockDriftMax: leaseReads ? (0.9 * leaseDriftMarginTicks) / electionTimeoutTicks * rng.float() : 0.2 * rng.float(),
+    // The lease tolerates clock-rate differences below (margin − 1) / electionTimeout (one tick of the
+    // margin is lost to tick granularity); stay inside that, or the simulator would fault the config.
+    clockDriftMax: leaseReads ? ((0.9 * (leaseDriftMarginTicks - 1)) / electionTimeoutTicks) * rng.float() : 0.2 * rng.float(),
     writeRatePerStep: pick([0.05, 0.2, 0.5]),
     readRatePerStep: pick([0.02, 0.1, 0.3]),
     crashRatePerTick: 0.01 * intensity,
