@@ -1,0 +1,142 @@
+import { ByteReader, ByteWriter, CodecError } from './byte-codec.js';
+import type { RangeDescriptorWire } from './kv-error.js';
+
+export type RangeId = number & { readonly __brand: 'RangeId' };
+export type StoreId = number & { readonly __brand: 'StoreId' };
+
+export const rangeId = (n: number): RangeId => positive(n, 'range id') as RangeId;
+export const storeId = (n: number): StoreId => positive(n, 'store id') as StoreId;
+
+function positive(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`${what} must be a positive integer, got ${n}`);
+  return n;
+}
+
+export interface RangeEpoch {
+  /** Bumped by every membership change. */
+  readonly confVersion: number;
+  /** Bumped by every split and merge. */
+  readonly version: number;
+}
+
+export interface ReplicaDescriptor {
+  readonly storeId: StoreId;
+  /** The replica's raft node id, unique within the range (a replica re-added later gets a new one). */
+  readonly replicaId: number;
+  readonly role: 'voter' | 'learner';
+}
+
+/**
+ * A range: the keys [start, end) (end empty = +∞), its epoch, and its replicas. Ranges tile the
+ * keyspace and never overlap. Every request names the range and epoch it was routed with; a replica
+ * with another epoch answers EPOCH_MISMATCH with its descriptor.
+ */
+export interface RangeDescriptor {
+  readonly rangeId: RangeId;
+  readonly start: Uint8Array;
+  readonly end: Uint8Array;
+  readonly epoch: RangeEpoch;
+  readonly replicas: readonly ReplicaDescriptor[];
+  /** The replica id the next added replica gets. */
+  readonly nextReplicaId: number;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}
+
+/** Whether `key` is in [start, end), end empty meaning +∞. */
+export function rangeContainsKey(d: Pick<RangeDescriptor, 'start' | 'end'>, key: Uint8Array): boolean {
+  return compareBytes(key, d.start) >= 0 && (d.end.length === 0 || compareBytes(key, d.end) < 0);
+}
+
+export function epochEquals(a: RangeEpoch, b: RangeEpoch): boolean {
+  return a.confVersion === b.confVersion && a.version === b.version;
+}
+
+/** Newer by either counter (they only grow). */
+export function epochNewer(a: RangeEpoch, b: RangeEpoch): boolean {
+  return (a.version > b.version && a.confVersion >= b.confVersion) || (a.confVersion > b.confVersion && a.version >= b.version);
+}
+
+export function replicaOnStore(d: RangeDescriptor, store: StoreId): ReplicaDescriptor | undefined {
+  return d.replicas.find((r) => r.storeId === store);
+}
+
+export function replicaById(d: RangeDescriptor, replicaId: number): ReplicaDescriptor | undefined {
+  return d.replicas.find((r) => r.replicaId === replicaId);
+}
+
+const formatVersion = 1;
+
+export function encodeRangeDescriptor(d: RangeDescriptor): Uint8Array {
+  const w = new ByteWriter(64 + d.start.length + d.end.length + d.replicas.length * 8);
+  w.u8(formatVersion).uint(d.rangeId).bytes(d.start).bytes(d.end).uint(d.epoch.confVersion).uint(d.epoch.version);
+  w.uint(d.replicas.length);
+  for (const r of d.replicas) w.uint(r.storeId).uint(r.replicaId).bool(r.role === 'learner');
+  w.uint(d.nextReplicaId);
+  return w.finish();
+}
+
+export function decodeRangeDescriptor(bytes: Uint8Array): RangeDescriptor {
+  const r = new ByteReader(bytes);
+  const v = r.u8('descriptor format');
+  if (v !== formatVersion) throw new CodecError(`unknown range descriptor format ${v}`);
+  const id = r.uint('range id');
+  const start = r.bytes('start').slice();
+  const end = r.bytes('end').slice();
+  const confVersion = r.uint('conf version');
+  const version = r.uint('version');
+  const n = r.count('replica', 3);
+  const replicas: ReplicaDescriptor[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = r.uint('store id');
+    const replicaId = r.uint('replica id');
+    const learner = r.bool('learner');
+    if (s === 0 || replicaId === 0) throw new CodecError('replica with a zero id');
+    replicas.push({ storeId: s as StoreId, replicaId, role: learner ? 'learner' : 'voter' });
+  }
+  const nextReplicaId = r.uint('next replica id');
+  r.expectEnd('range descriptor');
+  if (id === 0) throw new CodecError('range id 0');
+  return { rangeId: id as RangeId, start, end, epoch: { confVersion, version }, replicas, nextReplicaId };
+}
+
+export function toWire(d: RangeDescriptor): RangeDescriptorWire {
+  return {
+    rangeId: d.rangeId,
+    start: Buffer.from(d.start).toString('base64'),
+    end: Buffer.from(d.end).toString('base64'),
+    confVersion: d.epoch.confVersion,
+    version: d.epoch.version,
+    replicas: d.replicas.map((r) => ({ storeId: r.storeId, replicaId: r.replicaId, learner: r.role === 'learner' })),
+  };
+}
+
+export function fromWire(w: RangeDescriptorWire): RangeDescriptor {
+  const replicas = w.replicas.map((r) => ({ storeId: storeId(r.storeId), replicaId: r.replicaId, role: r.learner ? ('learner' as const) : ('voter' as const) }));
+  return {
+    rangeId: rangeId(w.rangeId),
+    start: new Uint8Array(Buffer.from(w.start, 'base64')),
+    end: new Uint8Array(Buffer.from(w.end, 'base64')),
+    epoch: { confVersion: w.confVersion, version: w.version },
+    replicas,
+    nextReplicaId: Math.max(0, ...replicas.map((r) => r.replicaId)) + 1,
+  };
+}
+
+/** A readable key for logs: printable ASCII as is, other bytes as \xNN. */
+export function keyToString(key: Uint8Array): string {
+  let out = '';
+  for (const b of key) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
