@@ -10,6 +10,8 @@ import type { DeleteRequest as _rangekv_v1_DeleteRequest, DeleteRequest__Output 
 import type { DeleteResponse as _rangekv_v1_DeleteResponse, DeleteResponse__Output as _rangekv_v1_DeleteResponse__Output } from '../../rangekv/v1/DeleteResponse.js';
 import type { GetRequest as _rangekv_v1_GetRequest, GetRequest__Output as _rangekv_v1_GetRequest__Output } from '../../rangekv/v1/GetRequest.js';
 import type { GetResponse as _rangekv_v1_GetResponse, GetResponse__Output as _rangekv_v1_GetResponse__Output } from '../../rangekv/v1/GetResponse.js';
+import type { LocateRequest as _rangekv_v1_LocateRequest, LocateRequest__Output as _rangekv_v1_LocateRequest__Output } from '../../rangekv/v1/LocateRequest.js';
+import type { LocateResponse as _rangekv_v1_LocateResponse, LocateResponse__Output as _rangekv_v1_LocateResponse__Output } from '../../rangekv/v1/LocateResponse.js';
 import type { PutRequest as _rangekv_v1_PutRequest, PutRequest__Output as _rangekv_v1_PutRequest__Output } from '../../rangekv/v1/PutRequest.js';
 import type { PutResponse as _rangekv_v1_PutResponse, PutResponse__Output as _rangekv_v1_PutResponse__Output } from '../../rangekv/v1/PutResponse.js';
 import type { ScanRequest as _rangekv_v1_ScanRequest, ScanRequest__Output as _rangekv_v1_ScanRequest__Output } from '../../rangekv/v1/ScanRequest.js';
@@ -52,6 +54,15 @@ export interface KVClient extends grpc.Client {
   get(argument: _rangekv_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   get(argument: _rangekv_v1_GetRequest, callback: grpc.requestCallback<_rangekv_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   
+  Locate(argument: _rangekv_v1_LocateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  Locate(argument: _rangekv_v1_LocateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  Locate(argument: _rangekv_v1_LocateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  Locate(argument: _rangekv_v1_LocateRequest, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  locate(argument: _rangekv_v1_LocateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  locate(argument: _rangekv_v1_LocateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  locate(argument: _rangekv_v1_LocateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  locate(argument: _rangekv_v1_LocateRequest, callback: grpc.requestCallback<_rangekv_v1_LocateResponse__Output>): grpc.ClientUnaryCall;
+  
   Put(argument: _rangekv_v1_PutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_PutResponse__Output>): grpc.ClientUnaryCall;
   Put(argument: _rangekv_v1_PutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_rangekv_v1_PutResponse__Output>): grpc.ClientUnaryCall;
   Put(argument: _rangekv_v1_PutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_rangekv_v1_PutResponse__Output>): grpc.ClientUnaryCall;
@@ -81,6 +92,8 @@ export interface KVHandlers extends grpc.UntypedServiceImplementation {
   
   Get: grpc.handleUnaryCall<_rangekv_v1_GetRequest__Output, _rangekv_v1_GetResponse>;
   
+  Locate: grpc.handleUnaryCall<_rangekv_v1_LocateRequest__Output, _rangekv_v1_LocateResponse>;
+  
   Put: grpc.handleUnaryCall<_rangekv_v1_PutRequest__Output, _rangekv_v1_PutResponse>;
   
   Scan: grpc.handleUnaryCall<_rangekv_v1_ScanRequest__Output, _rangekv_v1_ScanResponse>;
@@ -92,6 +105,7 @@ export interface KVDefinition extends grpc.ServiceDefinition {
   CompareAndSwap: MethodDefinition<_rangekv_v1_CompareAndSwapRequest, _rangekv_v1_CompareAndSwapResponse, _rangekv_v1_CompareAndSwapRequest__Output, _rangekv_v1_CompareAndSwapResponse__Output>
   Delete: MethodDefinition<_rangekv_v1_DeleteRequest, _rangekv_v1_DeleteResponse, _rangekv_v1_DeleteRequest__Output, _rangekv_v1_DeleteResponse__Output>
   Get: MethodDefinition<_rangekv_v1_GetRequest, _rangekv_v1_GetResponse, _rangekv_v1_GetRequest__Output, _rangekv_v1_GetResponse__Output>
+  Locate: MethodDefinition<_rangekv_v1_LocateRequest, _rangekv_v1_LocateResponse, _rangekv_v1_LocateRequest__Output, _rangekv_v1_LocateResponse__Output>
   Put: MethodDefinition<_rangekv_v1_PutRequest, _rangekv_v1_PutResponse, _rangekv_v1_PutRequest__Output, _rangekv_v1_PutResponse__Output>
   Scan: MethodDefinition<_rangekv_v1_ScanRequest, _rangekv_v1_ScanResponse, _rangekv_v1_ScanRequest__Output, _rangekv_v1_ScanResponse__Output>
 }

@@ -1,0 +1,14 @@
+// Original file: rangekv/v1/kv.proto
+
+
+export interface LocateRequest {
+  'key'?: (Buffer | Uint8Array | string);
+  'end'?: (Buffer | Uint8Array | string);
+  'limit'?: (number);
+}
+
+export interface LocateRequest__Output {
+  'key': (Buffer);
+  'end': (Buffer);
+  'limit': (number);
+}
