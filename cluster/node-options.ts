@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { ClusterConfig } from './cluster-config.js';
+import type { StoreId } from './range-descriptor.js';
+
+/** Everything a node process needs to start (the CLI's `rangekv start` builds it from flags and the config file). */
+export interface NodeOptions {
+  readonly cluster: ClusterConfig;
+  readonly storeId: StoreId;
+  /** Directory of this store's database (created if missing). */
+  readonly dataDir: string;
+  /** host:port to listen on; defaults to the store's address in the cluster config. */
+  readonly listenAddress?: string;
+  /**
+   * Addresses this node dials to reach other stores, overriding the cluster config (the fault
+   * harness points them at its link proxies).
+   */
+  readonly peerAddressOverrides?: ReadonlyMap<StoreId, string>;
+  readonly logger: Logger;
+  /** Raft tick length. Default 100 ms (election timeout 10 ticks = 1 s, heartbeat every tick). */
+  readonly tickMs?: number;
+  readonly electionTimeoutTicks?: number;
+  readonly heartbeatIntervalTicks?: number;
+  /** Serve linearizable reads from a leader lease (see README). Default off. */
+  readonly leaseReads?: boolean;
+  readonly keyBytesMax?: number;
+  readonly valueBytesMax?: number;
+  /** Requests in flight on this node before it sheds load with OVERLOADED. Default 10,000. */
+  readonly inflightRequestsMax?: number;
+  /** Deadline applied to requests that carry none. Default 10 s. */
+  readonly defaultDeadlineMs?: number;
+  /** Test-only fault switches (see FaultSwitches); never set in production. */
+  readonly faults?: FaultSwitches;
+}
+
+/**
+ * Deliberate bugs, switched on only by the fault harness to prove it catches them. Each one breaks a
+ * guarantee the README promises.
+ */
+export interface FaultSwitches {
+  /** Serve linearizable reads from any replica's applied state, without ReadIndex or lease. */
+  readonly staleReads?: boolean;
+  /** Acknowledge writes before the batch that makes them durable is committed. */
+  readonly ackBeforeFsync?: boolean;
+  /** Apply a retried write again instead of answering from the exactly-once table. */
+  readonly skipDedup?: boolean;
+}
+
+export interface RunningNode {
+  readonly storeId: StoreId;
+  /** The address it listens on (host:port). */
+  readonly address: string;
+  /** Stops accepting, fails or finishes in-flight requests, flushes and closes. Idempotent. */
+  stop(reason: string): Promise<void>;
+}
