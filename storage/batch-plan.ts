@@ -5,6 +5,7 @@ import type { EntryCache } from './entry-cache.js';
 import { compareKeys, spanContains, spanIsUnbounded, spanIsValid, type KeySpan } from './key-span.js';
 import type { LogReader } from './log-reader.js';
 import type { MvccMutation } from './mvcc-types.js';
+import type { LocalMutation } from './range-local-types.js';
 import type { RangeState } from './range-state.js';
 import type { StagedSnapshot } from './snapshot-receiver.js';
 import { StorageError } from './storage-error.js';
@@ -31,8 +32,10 @@ export type Action =
   | { readonly kind: 'writeApplied'; readonly rangeId: number; readonly index: LogIndex; readonly term: Term }
   | { readonly kind: 'writeApplyStateFull'; readonly state: RangeState }
   | { readonly kind: 'mutate'; readonly mutations: readonly MvccMutation[] }
+  | { readonly kind: 'mutateLocal'; readonly rangeId: number; readonly mutations: readonly LocalMutation[] }
   | { readonly kind: 'deleteSpanData'; readonly span: KeySpan }
-  | { readonly kind: 'swapStaged'; readonly installId: number; readonly span: KeySpan };
+  /** Replaces the span's MVCC data and the range's local table by the staged snapshot's. */
+  | { readonly kind: 'swapStaged'; readonly installId: number; readonly rangeId: number; readonly span: KeySpan };
 
 const noEntries: readonly Entry[] = Object.freeze([]);
 
@@ -61,6 +64,7 @@ export interface BatchPlan {
   readonly stagedInstalled: StagedSnapshot[];
   readonly entriesAppended: number;
   readonly mutationsApplied: number;
+  readonly localMutationsApplied: number;
 }
 
 export interface PlanContext {
@@ -69,6 +73,8 @@ export interface PlanContext {
   readonly logReader: LogReader;
   readonly keyBytesMax: number;
   readonly valueBytesMax: number;
+  readonly localKeyBytesMax: number;
+  readonly localValueBytesMax: number;
   isLiveStaged(staged: StagedSnapshot): boolean;
 }
 
@@ -82,6 +88,7 @@ class Planner {
   private readonly stagedInstalled: StagedSnapshot[] = [];
   private entriesAppended = 0;
   private mutationsApplied = 0;
+  private localMutationsApplied = 0;
   private readonly appliedChecks: Array<{ rangeId: number; index: LogIndex }> = [];
 
   constructor(private readonly ctx: PlanContext) {}
@@ -104,6 +111,7 @@ class Planner {
       stagedInstalled: this.stagedInstalled,
       entriesAppended: this.entriesAppended,
       mutationsApplied: this.mutationsApplied,
+      localMutationsApplied: this.localMutationsApplied,
     };
   }
 
@@ -262,6 +270,7 @@ class Planner {
       throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: span is empty or inverted`, { rangeId });
     }
     this.checkMutations(op.mutations, span, rangeId);
+    this.checkLocalMutations(op.localMutations, rangeId);
     const full = applied.confState !== undefined || applied.span !== undefined || applied.descriptor !== undefined;
     s.appliedIndex = applied.index;
     s.appliedTerm = applied.term;
@@ -270,6 +279,8 @@ class Planner {
     s.confState = applied.confState ?? s.confState;
     if (op.mutations.length > 0) this.actions.push({ kind: 'mutate', mutations: op.mutations });
     this.mutationsApplied += op.mutations.length;
+    if (op.localMutations.length > 0) this.actions.push({ kind: 'mutateLocal', rangeId, mutations: op.localMutations });
+    this.localMutationsApplied += op.localMutations.length;
     this.actions.push(
       full ? { kind: 'writeApplyStateFull', state: { ...s } } : { kind: 'writeApplied', rangeId, index: applied.index, term: applied.term },
     );
@@ -327,7 +338,7 @@ class Planner {
     this.actions.push({ kind: 'deleteLog', rangeId });
     this.actions.push({ kind: 'writeTruncated', rangeId, index, term });
     this.actions.push({ kind: 'writeApplyStateFull', state: { ...s } });
-    if (staged !== null) this.actions.push({ kind: 'swapStaged', installId: staged.installId, span });
+    if (staged !== null) this.actions.push({ kind: 'swapStaged', installId: staged.installId, rangeId, span });
   }
 
   private deleteRange(rangeId: number, deleteSpanData: boolean): void {
@@ -381,6 +392,40 @@ class Planner {
           break;
         default:
           unreachable(m, 'mvcc mutation');
+      }
+    }
+  }
+
+  /** Typed errors for limit violations: local mutations come from the node's state machine, which may be fed oversized input. */
+  private checkLocalMutations(mutations: readonly LocalMutation[], rangeId: number): void {
+    const { localKeyBytesMax, localValueBytesMax } = this.ctx;
+    const checkKey = (key: Uint8Array, what: string): void => {
+      if (key.byteLength > localKeyBytesMax) {
+        throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: range-local ${what} of ${key.byteLength} bytes exceeds ${localKeyBytesMax}`, {
+          rangeId,
+        });
+      }
+    };
+    for (const m of mutations) {
+      switch (m.op) {
+        case 'put':
+          checkKey(m.key, 'key');
+          if (m.value.byteLength > localValueBytesMax) {
+            throw new StorageError(
+              'INVALID_ARGUMENT',
+              `range ${rangeId}: range-local value of ${m.value.byteLength} bytes exceeds ${localValueBytesMax}`,
+              { rangeId },
+            );
+          }
+          break;
+        case 'delete':
+          checkKey(m.key, 'key');
+          break;
+        case 'deletePrefix':
+          checkKey(m.prefix, 'prefix');
+          break;
+        default:
+          unreachable(m, 'range-local mutation');
       }
     }
   }

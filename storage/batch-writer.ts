@@ -5,6 +5,7 @@ import { encodeConfState } from './conf-state-codec.js';
 import { entryChecksum, entryTypeCode } from './entry-checksum.js';
 import { spanIsUnbounded, type KeySpan } from './key-span.js';
 import { lockKindCode, writeKindCode, type MvccMutation } from './mvcc-types.js';
+import { prefixEnd, type LocalMutation } from './range-local-types.js';
 
 type Stmt = BetterSqlite3.Statement<unknown[]>;
 
@@ -49,6 +50,14 @@ export class BatchWriter {
   private readonly insertStagedWrite: Stmt;
   private readonly insertStagedLock: Stmt;
   private readonly insertStaging: Stmt;
+  private readonly putLocal: Stmt;
+  private readonly deleteLocal: Stmt;
+  private readonly deleteLocalBounded: Stmt;
+  private readonly deleteLocalUnbounded: Stmt;
+  private readonly deleteLocalOfRange: Stmt;
+  private readonly copyStagedLocal: Stmt;
+  private readonly discardStagedLocal: Stmt;
+  private readonly insertStagedLocal: Stmt;
 
   constructor(db: BetterSqlite3.Database) {
     const p = (sql: string): Stmt => db.prepare<unknown[]>(sql);
@@ -104,6 +113,17 @@ export class BatchWriter {
       `INSERT INTO snapshot_staging_lock (install_id, key, primary_key, start_ts, ttl_ms, kind, value)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.putLocal = p('INSERT OR REPLACE INTO range_local (range_id, key, value) VALUES (?, ?, ?)');
+    this.deleteLocal = p('DELETE FROM range_local WHERE range_id = ? AND key = ?');
+    this.deleteLocalBounded = p('DELETE FROM range_local WHERE range_id = ? AND key >= ? AND key < ?');
+    this.deleteLocalUnbounded = p('DELETE FROM range_local WHERE range_id = ? AND key >= ?');
+    this.deleteLocalOfRange = p('DELETE FROM range_local WHERE range_id = ?');
+    this.copyStagedLocal = p(
+      `INSERT INTO range_local (range_id, key, value)
+         SELECT ?, key, value FROM snapshot_staging_local WHERE install_id = ? ORDER BY key`,
+    );
+    this.discardStagedLocal = p('DELETE FROM snapshot_staging_local WHERE install_id = ?');
+    this.insertStagedLocal = p('INSERT INTO snapshot_staging_local (install_id, key, value) VALUES (?, ?, ?)');
   }
 
   /** Runs the actions in order. The caller holds the transaction. */
@@ -127,6 +147,9 @@ export class BatchWriter {
         case 'mutate':
           this.mutate(act.mutations);
           break;
+        case 'mutateLocal':
+          this.mutateLocal(act.rangeId, act.mutations);
+          break;
         case 'insertRange': {
           const s = act.state;
           this.insertHardState.run(s.rangeId, s.hardState.term, s.hardState.vote, s.hardState.commit);
@@ -147,6 +170,7 @@ export class BatchWriter {
           this.deleteHardState.run(act.rangeId);
           this.deleteLogState.run(act.rangeId);
           this.deleteApplyState.run(act.rangeId);
+          this.deleteLocalOfRange.run(act.rangeId);
           break;
         case 'deleteLogFrom':
           this.deleteLogFrom.run(act.rangeId, act.index);
@@ -180,6 +204,8 @@ export class BatchWriter {
           this.deleteSpan(act.span);
           this.copyStagedWrites.run(act.installId);
           this.copyStagedLocks.run(act.installId);
+          this.deleteLocalOfRange.run(act.rangeId);
+          this.copyStagedLocal.run(act.rangeId, act.installId);
           this.discardStaged(act.installId);
           break;
         default:
@@ -212,6 +238,27 @@ export class BatchWriter {
           break;
         default:
           unreachable(m, 'mvcc mutation');
+      }
+    }
+  }
+
+  private mutateLocal(rangeId: number, mutations: readonly LocalMutation[]): void {
+    for (const m of mutations) {
+      switch (m.op) {
+        case 'put':
+          this.putLocal.run(rangeId, m.key, m.value);
+          break;
+        case 'delete':
+          this.deleteLocal.run(rangeId, m.key);
+          break;
+        case 'deletePrefix': {
+          const end = prefixEnd(m.prefix);
+          if (end === null) this.deleteLocalUnbounded.run(rangeId, m.prefix);
+          else this.deleteLocalBounded.run(rangeId, m.prefix, end);
+          break;
+        }
+        default:
+          unreachable(m, 'range-local mutation');
       }
     }
   }
@@ -249,9 +296,14 @@ export class BatchWriter {
     this.insertStagedLock.run(installId, key, primaryKey, startTs, ttlMs, kindCode, value);
   }
 
+  stageLocal(installId: number, key: Uint8Array, value: Uint8Array): void {
+    this.insertStagedLocal.run(installId, key, value);
+  }
+
   discardStaged(installId: number): void {
     this.discardStagedWrites.run(installId);
     this.discardStagedLocks.run(installId);
+    this.discardStagedLocal.run(installId);
     this.discardStaging.run(installId);
   }
 }

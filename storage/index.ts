@@ -30,10 +30,12 @@ export {
   type KvPair,
 } from './mvcc-types.js';
 export { MvccReader, type ScanOptions } from './mvcc-reader.js';
+export { rangeLocal, type LocalMutation, type LocalEntry, type LocalScanOptions } from './range-local-types.js';
+export { RangeLocalReader, type LocalLimits } from './range-local-reader.js';
 export type { GcLimits } from './mvcc-gc.js';
 export type { SnapshotChunk, SnapshotHeader } from './snapshot-types.js';
 export { SnapshotStream } from './snapshot-stream.js';
 export { SnapshotReceiver, StagedSnapshot } from './snapshot-receiver.js';
-export { encodeSnapshotChunk, decodeSnapshotChunk } from './snapshot-codec.js';
+export { encodeSnapshotChunk, decodeSnapshotChunk, snapshotFormatVersion } from './snapshot-codec.js';
 export { EntryCache } from './entry-cache.js';
 export { schemaVersionLatest } from './schema.js';

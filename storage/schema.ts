@@ -23,6 +23,13 @@ import { StorageError } from './storage-error.js';
  * - `mvcc_lock` holds at most one Percolator lock per key, with the intended value inlined.
  * - `snapshot_staging*` receive an incoming snapshot before it is swapped in by one transaction;
  *   whatever is left there at open belonged to an interrupted install and is discarded.
+ *
+ * v2:
+ *
+ * - `range_local` is the range-local replicated table (range-local-types.ts): PRIMARY KEY
+ *   (range_id, key) in a WITHOUT ROWID table, so one range's entries are one contiguous run in
+ *   key order (a prefix scan, a range's deletion and its snapshot are each one index range walk).
+ *   `snapshot_staging_local` receives it with the rest of a snapshot.
  */
 interface Migration {
   readonly version: number;
@@ -121,12 +128,34 @@ const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'range-local replicated table and its snapshot staging',
+    sql: `
+      CREATE TABLE range_local (
+        range_id INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (range_id, key)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE snapshot_staging_local (
+        install_id INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (install_id, key)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const schemaVersionLatest = migrations[migrations.length - 1]!.version;
 
-/** Brings the schema up to date. Returns the versions it ran (empty when already current). */
-export function migrate(db: BetterSqlite3.Database, nowMs: number): number[] {
+/**
+ * Brings the schema up to date. Returns the versions it ran (empty when already current).
+ * `versionMax` stops early, so tests can build a database as an older build left it.
+ */
+export function migrate(db: BetterSqlite3.Database, nowMs: number, versionMax: number = schemaVersionLatest): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     description TEXT NOT NULL,
@@ -143,7 +172,7 @@ export function migrate(db: BetterSqlite3.Database, nowMs: number): number[] {
   const ran: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (version, description, applied_at_ms) VALUES (?, ?, ?)');
   for (const m of migrations) {
-    if (m.version <= current) continue;
+    if (m.version <= current || m.version > versionMax) continue;
     db.transaction(() => {
       db.exec(m.sql);
       record.run(m.version, m.description, nowMs);

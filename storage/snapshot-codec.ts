@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import type { ConfState } from '../raft/types.js';
 import { decodeConfState, encodeConfState } from './conf-state-codec.js';
 import { lockKindCode, lockKindFromCode, writeKindCode, writeKindFromCode, type KeyedLock, type KeyedWriteRecord } from './mvcc-types.js';
+import type { LocalEntry } from './range-local-types.js';
 import type { SnapshotChunk, SnapshotHeader } from './snapshot-types.js';
 import { StorageError } from './storage-error.js';
 import type { Timestamp } from './timestamp.js';
@@ -9,19 +10,27 @@ import type { Timestamp } from './timestamp.js';
 /**
  * Wire form of a snapshot chunk, for the node's snapshot streaming call:
  *
- *   u8 format (1) | u8 chunk kind | payload | u32 crc32 of everything before
+ *   u8 format (2) | u8 chunk kind | payload | u32 crc32 of everything before
  *
  * header: u32 length + UTF-8 JSON (ids, indexes, conf state; keys and descriptor in base64)
  * writes: u32 count, then per record: u32 key length, key, u8 write kind, i64 commitTs, i64 startTs,
  *         and for a put: u32 value length, value
  * locks:  u32 count, then per lock: u32 key length, key, u32 primary length, primary, i64 startTs,
  *         f64 ttlMs, u8 lock kind, u8 has value, [u32 value length, value]
- * end:    f64 write count, f64 lock count
+ * local:  u32 count, then per entry: u32 key length, key, u32 value length, value
+ * end:    f64 write count, f64 lock count, f64 local count
  *
  * Decoding treats its input as untrusted: any malformation is SNAPSHOT_INVALID, never a crash.
+ *
+ * Format history. 1: header, writes, locks, end (two counts). 2: adds the `local` chunk (the
+ * range-local table) and the local count in `end`. Any other format byte — including 1 — is
+ * refused: reading a v1 stream as "empty local table" would silently install a range without its
+ * replicated local state, which is exactly what the format byte exists to prevent (no v1 node was
+ * ever deployed, so there is no stream to stay compatible with).
  */
-const formatVersion = 1;
-const kindCodes = { header: 1, writes: 2, locks: 3, end: 4 } as const;
+export const snapshotFormatVersion = 2;
+const formatVersion = snapshotFormatVersion;
+const kindCodes = { header: 1, writes: 2, locks: 3, end: 4, local: 5 } as const;
 
 export function encodeSnapshotChunk(chunk: SnapshotChunk): Uint8Array {
   const w = new ByteWriter();
@@ -53,9 +62,17 @@ export function encodeSnapshotChunk(chunk: SnapshotChunk): Uint8Array {
         if (l.value !== null) w.bytes(l.value);
       }
       break;
+    case 'local':
+      w.u32(chunk.entries.length);
+      for (const e of chunk.entries) {
+        w.bytes(e.key);
+        w.bytes(e.value);
+      }
+      break;
     case 'end':
       w.f64(chunk.writeCount);
       w.f64(chunk.lockCount);
+      w.f64(chunk.localCount);
       break;
   }
   const body = w.finish();
@@ -71,7 +88,8 @@ export function decodeSnapshotChunk(bytes: Uint8Array): SnapshotChunk {
   const body = buf.subarray(0, buf.length - 4);
   if (crc32(body) !== buf.readUInt32BE(buf.length - 4)) invalid('chunk checksum mismatch');
   const r = new ByteReader(body);
-  if (r.u8() !== formatVersion) invalid('unknown chunk format');
+  const format = r.u8();
+  if (format !== formatVersion) invalid(`unknown chunk format ${format} (this build reads format ${formatVersion})`);
   const kind = r.u8();
   let chunk: SnapshotChunk;
   switch (kind) {
@@ -119,11 +137,22 @@ export function decodeSnapshotChunk(bytes: Uint8Array): SnapshotChunk {
       chunk = { kind: 'locks', locks };
       break;
     }
+    case kindCodes.local: {
+      const n = r.u32();
+      const entries: LocalEntry[] = [];
+      for (let i = 0; i < n; i++) {
+        const key = r.bytes();
+        entries.push({ key, value: r.bytes() });
+      }
+      chunk = { kind: 'local', entries };
+      break;
+    }
     case kindCodes.end: {
       const writeCount = r.f64();
       const lockCount = r.f64();
-      if (!Number.isSafeInteger(writeCount) || !Number.isSafeInteger(lockCount)) invalid('bad end counts');
-      chunk = { kind: 'end', writeCount, lockCount };
+      const localCount = r.f64();
+      for (const n of [writeCount, lockCount, localCount]) if (!Number.isSafeInteger(n) || n < 0) invalid('bad end counts');
+      chunk = { kind: 'end', writeCount, lockCount, localCount };
       break;
     }
     default:

@@ -5,12 +5,14 @@ import { decodeConfState } from './conf-state-codec.js';
 import { spanIsUnbounded } from './key-span.js';
 import { toLock, toWriteRecord } from './mvcc-reader.js';
 import type { KeyedLock, KeyedWriteRecord } from './mvcc-types.js';
+import type { LocalEntry } from './range-local-types.js';
 import type { SnapshotChunk, SnapshotHeader } from './snapshot-types.js';
 import { configureReader } from './sqlite-settings.js';
 import { StorageError } from './storage-error.js';
 
 type WriteRow = [key: Buffer, ts: bigint, kind: bigint, startTs: bigint, value: Buffer | null];
 type LockRow = [key: Buffer, primaryKey: Buffer, startTs: bigint, ttlMs: bigint, kind: bigint, value: Buffer | null];
+type LocalRow = [key: Buffer, value: Buffer];
 type ApplyRow = [appliedIndex: number, appliedTerm: number, confState: string, spanStart: Buffer, spanEnd: Buffer, descriptor: Buffer];
 
 /** Bytes a record is charged for against the chunk bound: its variable parts plus fixed fields. */
@@ -33,13 +35,16 @@ const recordOverheadBytes = 32;
 export class SnapshotStream implements IterableIterator<SnapshotChunk> {
   readonly header: SnapshotHeader;
   private readonly db: BetterSqlite3.Database;
-  private phase: 'header' | 'writes' | 'locks' | 'end' | 'done' = 'header';
+  private phase: 'header' | 'writes' | 'locks' | 'local' | 'end' | 'done' = 'header';
   private writes: Iterator<WriteRow> | undefined;
   private locks: Iterator<LockRow> | undefined;
+  private locals: Iterator<LocalRow> | undefined;
   private pendingWrite: WriteRow | undefined;
   private pendingLock: LockRow | undefined;
+  private pendingLocal: LocalRow | undefined;
   private writeCount = 0;
   private lockCount = 0;
+  private localCount = 0;
   private closed = false;
 
   constructor(
@@ -109,13 +114,19 @@ export class SnapshotStream implements IterableIterator<SnapshotChunk> {
       case 'locks': {
         const locks = this.nextLocks();
         if (locks.length > 0) return { kind: 'locks', locks };
+        this.phase = 'local';
+        return this.nextChunk();
+      }
+      case 'local': {
+        const entries = this.nextLocal();
+        if (entries.length > 0) return { kind: 'local', entries };
         this.phase = 'end';
         return this.nextChunk();
       }
       case 'end':
         this.phase = 'done';
         this.close();
-        return { kind: 'end', writeCount: this.writeCount, lockCount: this.lockCount };
+        return { kind: 'end', writeCount: this.writeCount, lockCount: this.lockCount, localCount: this.localCount };
       case 'done':
         return null;
     }
@@ -129,6 +140,7 @@ export class SnapshotStream implements IterableIterator<SnapshotChunk> {
     try {
       this.writes?.return?.();
       this.locks?.return?.();
+      this.locals?.return?.();
       if (this.db.inTransaction) this.db.exec('COMMIT');
     } finally {
       this.db.close();
@@ -197,6 +209,31 @@ export class SnapshotStream implements IterableIterator<SnapshotChunk> {
       out.push(toLock(row));
     }
     this.lockCount += out.length;
+    return out;
+  }
+
+  /** The range's local table: keyed by range id, not by span, so a split or merge moves none of it. */
+  private nextLocal(): LocalEntry[] {
+    this.locals ??= this.db
+      .prepare<[number], LocalRow>('SELECT key, value FROM range_local WHERE range_id = ? ORDER BY key')
+      .raw(true)
+      .iterate(this.rangeId);
+    const out: LocalEntry[] = [];
+    let sizeBytes = 0;
+    for (;;) {
+      const row = this.pendingLocal ?? this.pull(this.locals);
+      this.pendingLocal = undefined;
+      if (row === undefined) break;
+      const [key, value] = row;
+      const rowBytes = key.length + value.length + recordOverheadBytes;
+      if (out.length > 0 && sizeBytes + rowBytes > this.chunkBytesMax) {
+        this.pendingLocal = row;
+        break;
+      }
+      sizeBytes += rowBytes;
+      out.push({ key, value });
+    }
+    this.localCount += out.length;
     return out;
   }
 

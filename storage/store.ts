@@ -14,6 +14,8 @@ import { LogReader } from './log-reader.js';
 import { MvccGcPlanner, type GcLimits } from './mvcc-gc.js';
 import { lockKindCode, writeKindCode, type KeyedLock, type KeyedWriteRecord } from './mvcc-types.js';
 import { MvccReader } from './mvcc-reader.js';
+import { RangeLocalReader, RangeLocalTable } from './range-local-reader.js';
+import type { LocalEntry } from './range-local-types.js';
 import { RangeLogStorage, type RangeLogSource } from './range-log-storage.js';
 import type { RangeState } from './range-state.js';
 import { migrate } from './schema.js';
@@ -44,6 +46,9 @@ export interface StoreOptions {
   /** Limits checked on every mutation (the API edge enforces them first). Defaults 4 KiB / 1 MiB. */
   readonly keyBytesMax?: number;
   readonly valueBytesMax?: number;
+  /** Limits of the range-local table's keys and values. Defaults 1 KiB / 64 KiB. */
+  readonly localKeyBytesMax?: number;
+  readonly localValueBytesMax?: number;
   /** Bound on a snapshot chunk's payload. Default 1 MiB. */
   readonly snapshotChunkBytesMax?: number;
   /** Open snapshot streams and installs at once, each. Default 4. */
@@ -64,6 +69,7 @@ export interface StoreStats {
   readonly commits: number;
   readonly entriesAppended: number;
   readonly mutationsApplied: number;
+  readonly localMutationsApplied: number;
   readonly logRowsRead: number;
   readonly entryCacheBytes: number;
   readonly ranges: number;
@@ -110,6 +116,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private readonly db: BetterSqlite3.Database;
   private readonly writer: BatchWriter;
   private readonly gcPlanner: MvccGcPlanner;
+  private readonly localTable: RangeLocalTable;
   private readonly states = new Map<number, RangeState>();
   private readonly storages = new Map<number, RangeLogStorage>();
   private readonly streams = new Set<SnapshotStream>();
@@ -125,6 +132,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private commits = 0;
   private entriesAppended = 0;
   private mutationsApplied = 0;
+  private localMutationsApplied = 0;
 
   private constructor(
     readonly path: string,
@@ -142,6 +150,11 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     this.entryCache = new EntryCache(options.entryCacheBytesMax ?? 64 << 20);
     this.logReader = new LogReader(db);
     this.mvcc = new MvccReader(db, options.scanSeekBound ?? 2, options.scanLimitMax ?? 10_000);
+    this.localTable = new RangeLocalTable(
+      db,
+      { keyBytesMax: options.localKeyBytesMax ?? 1024, valueBytesMax: options.localValueBytesMax ?? 64 << 10 },
+      options.scanLimitMax ?? 10_000,
+    );
     this.writer = new BatchWriter(db);
     this.gcPlanner = new MvccGcPlanner(db);
   }
@@ -157,6 +170,14 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     if (clusterId.length === 0) throw new StorageError('INVALID_ARGUMENT', 'clusterId must not be empty');
     if (!Number.isSafeInteger(storeId) || storeId <= 0) {
       throw new StorageError('INVALID_ARGUMENT', `storeId must be a positive safe integer, got ${storeId}`);
+    }
+    for (const [name, value] of [
+      ['localKeyBytesMax', options.localKeyBytesMax],
+      ['localValueBytesMax', options.localValueBytesMax],
+    ] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+        throw new StorageError('INVALID_ARGUMENT', `${name} must be a positive safe integer, got ${value}`);
+      }
     }
     const nowMs = options.nowMs ?? Date.now;
     mkdirSync(dirname(options.path), { recursive: true });
@@ -174,7 +195,9 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       if (existing !== undefined) checkIdentity(existing, { clusterId, storeId });
       const ran = migrate(db, nowMs());
       if (existing === undefined) recordIdentity(db, { clusterId, storeId }, nowMs());
-      db.exec('DELETE FROM snapshot_staging_write; DELETE FROM snapshot_staging_lock; DELETE FROM snapshot_staging;');
+      db.exec(
+        'DELETE FROM snapshot_staging_write; DELETE FROM snapshot_staging_lock; DELETE FROM snapshot_staging_local; DELETE FROM snapshot_staging;',
+      );
       const store = new Store(options.path, db, { clusterId, storeId }, options);
       store.loadRanges();
       store.logger?.info({ path: options.path, migrations: ran, ranges: store.states.size }, 'store opened');
@@ -252,6 +275,15 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     return s;
   }
 
+  /**
+   * Reads of the range's local replicated table (committed state only; see range-local-types.ts).
+   * Writes go through `batch().apply(rangeId, applied, mutations, localMutations)`.
+   */
+  rangeLocal(rangeId: number): RangeLocalReader {
+    this.rangeState(rangeId);
+    return new RangeLocalReader(rangeId, this.localTable, (id) => this.rangeState(id));
+  }
+
   rangeState(rangeId: number): RangeState {
     this.checkOpen();
     const s = this.states.get(rangeId);
@@ -268,13 +300,17 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   /** @internal Use `batch().commit()`. */
   commitBatch(batch: WriteBatch): CommitStats {
     this.checkWritable();
-    if (batch.isEmpty) return { entriesAppended: 0, mutationsApplied: 0, rangesTouched: 0, durableWrite: false };
+    if (batch.isEmpty) {
+      return { entriesAppended: 0, mutationsApplied: 0, localMutationsApplied: 0, rangesTouched: 0, durableWrite: false };
+    }
     const plan = planBatch(batch.ops, {
       states: this.states,
       entryCache: this.entryCache,
       logReader: this.logReader,
       keyBytesMax: this.keyBytesMax,
       valueBytesMax: this.valueBytesMax,
+      localKeyBytesMax: this.localTable.limits.keyBytesMax,
+      localValueBytesMax: this.localTable.limits.valueBytesMax,
       isLiveStaged: (staged) => this.isLiveStaged(staged),
     });
     this.write('committing a write batch', () => this.writer.execute(plan.actions));
@@ -301,9 +337,11 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     this.commits++;
     this.entriesAppended += plan.entriesAppended;
     this.mutationsApplied += plan.mutationsApplied;
+    this.localMutationsApplied += plan.localMutationsApplied;
     return {
       entriesAppended: plan.entriesAppended,
       mutationsApplied: plan.mutationsApplied,
+      localMutationsApplied: plan.localMutationsApplied,
       rangesTouched: plan.drafts.size,
       durableWrite: true,
     };
@@ -357,7 +395,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       throw new StorageError('BUSY', `${this.receivers.size} snapshot installs already open (max ${this.snapshotStreamsMax})`);
     }
     const installId = this.stageBegin(rangeId, header);
-    const receiver = new SnapshotReceiver(rangeId, header, installId, this);
+    const receiver = new SnapshotReceiver(rangeId, header, installId, this, this.localTable.limits);
     this.receivers.set(installId, receiver);
     return receiver;
   }
@@ -397,6 +435,14 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   }
 
   /** @internal StagingWriter */
+  stageLocal(installId: number, entries: readonly LocalEntry[]): void {
+    this.checkWritable();
+    this.write('staging snapshot local entries', () => {
+      for (const e of entries) this.writer.stageLocal(installId, e.key, e.value);
+    });
+  }
+
+  /** @internal StagingWriter */
   stageDiscard(installId: number): void {
     if (this.closed || this.fenceError !== null) return; // discarded at the next open
     this.write('discarding a staged snapshot', () => this.writer.discardStaged(installId));
@@ -428,6 +474,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       commits: this.commits,
       entriesAppended: this.entriesAppended,
       mutationsApplied: this.mutationsApplied,
+      localMutationsApplied: this.localMutationsApplied,
       logRowsRead: this.logReader.rowsRead,
       entryCacheBytes: this.entryCache.sizeBytes,
       ranges: this.states.size,

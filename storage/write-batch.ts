@@ -1,6 +1,7 @@
 import { invariant } from '../raft/assert.js';
 import type { Entry, HardState, LogIndex, Snapshot } from '../raft/types.js';
 import type { MvccMutation } from './mvcc-types.js';
+import type { LocalMutation } from './range-local-types.js';
 import type { AppliedState, RangeInit } from './range-state.js';
 import type { StagedSnapshot } from './snapshot-receiver.js';
 
@@ -17,6 +18,8 @@ export type BatchOp =
       readonly rangeId: number;
       readonly applied: AppliedState;
       readonly mutations: readonly MvccMutation[];
+      /** Changes to the range's local table (range-local-types.ts), in order. */
+      readonly localMutations: readonly LocalMutation[];
     }
   | { readonly kind: 'truncateLog'; readonly rangeId: number; readonly throughIndex: LogIndex }
   | {
@@ -29,9 +32,12 @@ export type BatchOp =
   /** MVCC changes not tied to applying raft entries: local garbage collection. */
   | { readonly kind: 'mvccLocal'; readonly mutations: readonly MvccMutation[] };
 
+const noLocalMutations: readonly LocalMutation[] = Object.freeze([]);
+
 export interface CommitStats {
   readonly entriesAppended: number;
   readonly mutationsApplied: number;
+  readonly localMutationsApplied: number;
   readonly rangesTouched: number;
   /** False for an empty batch, which commits nothing and costs no fsync. */
   readonly durableWrite: boolean;
@@ -87,12 +93,18 @@ export class WriteBatch {
   }
 
   /**
-   * Records that entries up to `applied.index` are applied, together with the MVCC mutations they
-   * produced: both land in the same transaction, so after a crash replay resumes at exactly
-   * applied.index + 1.
+   * Records that entries up to `applied.index` are applied, together with the MVCC mutations and
+   * the range-local table changes they produced: all land in the same transaction, so after a
+   * crash replay resumes at exactly applied.index + 1 and finds the local table (e.g. the
+   * exactly-once sessions) exactly as of applied.index. Local mutations run in the given order.
    */
-  apply(rangeId: number, applied: AppliedState, mutations: readonly MvccMutation[]): this {
-    return this.push({ kind: 'apply', rangeId, applied, mutations });
+  apply(
+    rangeId: number,
+    applied: AppliedState,
+    mutations: readonly MvccMutation[],
+    localMutations: readonly LocalMutation[] = noLocalMutations,
+  ): this {
+    return this.push({ kind: 'apply', rangeId, applied, mutations, localMutations });
   }
 
   /** Discards log entries ≤ throughIndex (which must be applied); term(throughIndex) stays answerable. */
@@ -103,16 +115,17 @@ export class WriteBatch {
   /**
    * Replaces the range's log by a snapshot (like MemoryStorage.applySnapshot) and sets the applied
    * index, term and membership to the snapshot's. With `staged`, also replaces every MVCC record of
-   * the snapshot's span by the staged data and takes span and descriptor from it — all in this
-   * batch's one transaction. Without it, only raft state changes and `snapshot.data` becomes the
-   * descriptor (for a state machine that travels in `snapshot.data`, and for tests).
+   * the snapshot's span and the range's whole local table by the staged data and takes span and
+   * descriptor from it — all in this batch's one transaction. Without it, only raft state changes
+   * and `snapshot.data` becomes the descriptor (for a state machine that travels in
+   * `snapshot.data`, and for tests); MVCC data and local table stay as they are.
    */
   installSnapshot(rangeId: number, snapshot: Snapshot, staged: StagedSnapshot | null): this {
     return this.push({ kind: 'installSnapshot', rangeId, snapshot, staged });
   }
 
   /**
-   * Removes a replica: its log, hard state, applied state — and, with `deleteSpanData`, every MVCC
+   * Removes a replica: its log, hard state, applied state, its range-local table — and, with `deleteSpanData`, every MVCC
    * record in its span (false when the span's data now belongs to another local range, e.g. a merge).
    */
   deleteRange(rangeId: number, options: { readonly deleteSpanData: boolean }): this {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { NoNode } from '../../raft/types.js';
 import { mvcc } from '../../storage/mvcc-types.js';
 import { isStorageError, type StorageError } from '../../storage/storage-error.js';
+import { schemaVersionLatest } from '../../storage/schema.js';
 import { Store } from '../../storage/store.js';
 import { timestamp } from '../../storage/timestamp.js';
 import { TempDir, bytes, clusterId, confOf, entries, entry, wholeSpan } from './helpers.js';
@@ -42,8 +43,8 @@ describe('identity and schema', () => {
     dir = new TempDir();
     dir.open().close();
     const raw = new Database(dir.dbPath());
-    expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2]);
+    expect(raw.pragma('user_version', { simple: true })).toBe(schemaVersionLatest);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.prepare("INSERT INTO schema_migrations VALUES (99, 'from the future', 0)").run();
     raw.close();

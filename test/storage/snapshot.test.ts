@@ -74,7 +74,7 @@ describe('snapshot stream', () => {
     if (first?.kind !== 'header') throw new Error('unreachable');
     expect(first.header).toMatchObject({ rangeId: 1, appliedIndex: 5, appliedTerm: 2, confState: confOf(1, 2, 3) });
     expect(first.header.descriptor.toString()).toBe('desc-v1');
-    expect(rest.at(-1)).toEqual({ kind: 'end', writeCount: modelWrites(model).length, lockCount: 40 });
+    expect(rest.at(-1)).toEqual({ kind: 'end', writeCount: modelWrites(model).length, lockCount: 40, localCount: 0 });
     // Order of chunk kinds: writes*, locks*, end.
     const kinds = rest.map((c) => c.kind).join(',');
     expect(kinds).toMatch(/^(writes,)+(locks,)+end$/);
@@ -263,7 +263,7 @@ describe('snapshot install', () => {
     expect(code(() => r.receive({ kind: 'writes', records: [w('c', 1), w('c', 2)] }))).toBe('SNAPSHOT_INVALID'); // ts order
     r = b.beginSnapshotInstall(1, h);
     r.receive({ kind: 'writes', records: [w('c', 2)] });
-    expect(code(() => r.receive({ kind: 'end', writeCount: 2, lockCount: 0 }))).toBe('SNAPSHOT_INVALID'); // counts
+    expect(code(() => r.receive({ kind: 'end', writeCount: 2, lockCount: 0, localCount: 0 }))).toBe('SNAPSHOT_INVALID'); // counts
     r = b.beginSnapshotInstall(1, h);
     r.receive({ kind: 'locks', locks: [] });
     expect(code(() => r.receive({ kind: 'writes', records: [w('c', 2)] }))).toBe('SNAPSHOT_INVALID'); // phase
