@@ -1,6 +1,6 @@
 /**
- * Child process of the crash test: opens the store, then appends, overwrites, commits, applies and
- * truncates raft logs of several ranges in group-committed batches as fast as it can, and writes
+ * Child process of the crash test: opens the store, then appends, overwrites, commits, applies (MVCC
+ * data and the range-local table) and truncates raft logs of several ranges in group-committed batches as fast as it can, and writes
  * one `ack <json>` line to stdout after each commit has returned — never before. The parent
  * kill -9s it at a random moment. Bounded: stops by itself after `--batches-max` batches or
  * `--run-ms-max` milliseconds.
@@ -13,7 +13,17 @@ import { parseArgs } from 'node:util';
 import { nodeId, type Entry } from '../../raft/types.js';
 import { Store } from '../../storage/store.js';
 import { timestampMax } from '../../storage/timestamp.js';
-import { applyMutations, counterKey, crashRangeIds, makeEntry, Prng, rangeSpan, type Ack, type AckRange } from './crash-workload.js';
+import {
+  applyMutations,
+  counterKey,
+  crashRangeIds,
+  localMutations,
+  makeEntry,
+  Prng,
+  rangeSpan,
+  type Ack,
+  type AckRange,
+} from './crash-workload.js';
 import { confOf } from './helpers.js';
 
 const { values } = parseArgs({
@@ -78,7 +88,8 @@ for (let batchNo = 1; batchNo <= batchesMax && Date.now() - startedMs < runMsMax
       let counter = current === null ? 0 : Number(Buffer.from(current.value).toString());
       const mutations = toApply.flatMap((e) => applyMutations(id, e, counter++));
       const lastApplied = toApply[toApply.length - 1]!;
-      b.apply(id, { index: lastApplied.index, term: lastApplied.term }, mutations);
+      const local = toApply.flatMap((e) => localMutations(id, e));
+      b.apply(id, { index: lastApplied.index, term: lastApplied.term }, mutations, local);
       newApplied = lastApplied.index;
     }
     const safeToTruncate = appliedAtStart.get(id) ?? 0;

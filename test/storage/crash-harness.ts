@@ -6,7 +6,7 @@ import { isRaftStorageError } from '../../raft/storage.js';
 import type { Entry } from '../../raft/types.js';
 import { Store } from '../../storage/store.js';
 import { timestamp, timestampMax } from '../../storage/timestamp.js';
-import { counterKey, crashRangeIds, entryData, entryEffect, Prng, rangeSpan, type Ack } from './crash-workload.js';
+import { counterKey, crashRangeIds, entryData, entryEffect, localMutations, Prng, rangeSpan, type Ack } from './crash-workload.js';
 
 /**
  * The crash test's parent: runs the child (crash-child.ts) against one database, kill -9s it at a
@@ -19,7 +19,8 @@ import { counterKey, crashRangeIds, entryData, entryEffect, Prng, rangeSpan, typ
  * - the applied state equals a replay of the log: entries applied since the last check are read
  *   back (checksum-verified by the store), checked to carry the content their (range, index,
  *   term) prescribes, and replayed into a model; the store's MVCC data must then equal the model,
- *   read at the newest timestamp and at a random older one, and the per-range apply counter must
+ *   read at the newest timestamp and at a random older one, the range-local table must equal the
+ *   model's exactly (it is written with the applied index), and the per-range apply counter must
  *   equal the applied index (an entry applied twice or not at all would break it).
  *
  * Then the next child continues from whatever survived. Seeded: the workload and kill schedule
@@ -65,6 +66,8 @@ interface RangeModel {
   counter: number;
   /** key (utf8) → versions [ts, value | null (tombstone)], ascending ts. */
   versions: Map<string, Array<[number, string | null]>>;
+  /** The range-local table as of verifiedApplied: key (utf8) → value (utf8). */
+  local: Map<string, string>;
   /**
    * index → latest acked term, for indexes above verifiedApplied, and whether the same ack also
    * committed it (then the term is final; otherwise a later, higher term may replace it).
@@ -106,7 +109,7 @@ async function runLane(opts: CrashRunOptions): Promise<CrashRunSummary> {
   const models = new Map<number, RangeModel>(
     crashRangeIds.map((id) => [
       id,
-      { verifiedApplied: 0, counter: 0, versions: new Map(), ackedTerms: new Map(), maxHsTerm: 0, maxCommit: 0, maxApplied: 0, maxLast: 0 },
+      { verifiedApplied: 0, counter: 0, versions: new Map(), local: new Map(), ackedTerms: new Map(), maxHsTerm: 0, maxCommit: 0, maxApplied: 0, maxLast: 0 },
     ]),
   );
   let killsBeforeReady = 0;
@@ -277,6 +280,21 @@ function checkRange(store: Store, id: number, m: RangeModel, prng: Prng, fail: (
     vs.push([index, value === null ? null : value.toString()]);
     m.versions.set(k, vs);
     m.counter++;
+    for (const lm of localMutations(id, e)) {
+      switch (lm.op) {
+        case 'put':
+          m.local.set(Buffer.from(lm.key).toString(), Buffer.from(lm.value).toString());
+          break;
+        case 'delete':
+          m.local.delete(Buffer.from(lm.key).toString());
+          break;
+        case 'deletePrefix': {
+          const prefix = Buffer.from(lm.prefix).toString();
+          for (const k of [...m.local.keys()]) if (k.startsWith(prefix)) m.local.delete(k);
+          break;
+        }
+      }
+    }
   }
   m.verifiedApplied = applied;
   for (const index of [...m.ackedTerms.keys()]) if (index <= applied) m.ackedTerms.delete(index);
@@ -286,6 +304,16 @@ function checkRange(store: Store, id: number, m: RangeModel, prng: Prng, fail: (
   const counterValue = counter === null ? 0 : Number(Buffer.from(counter.value).toString());
   if (counterValue !== applied) fail(`range ${id}: apply counter ${counterValue} ≠ applied index ${applied} (an entry applied twice or skipped)`);
   if (m.counter !== applied) fail(`range ${id}: model replayed ${m.counter} entries for applied index ${applied}`);
+
+  // The range-local table is exactly as of the applied index: written in the same transaction.
+  const localActual = store
+    .rangeLocal(id)
+    .scan({ prefix: Buffer.alloc(0), limit: 1000 })
+    .map((e) => `${Buffer.from(e.key).toString()}=${Buffer.from(e.value).toString()}`);
+  const localExpected = [...m.local].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([k, v]) => `${k}=${v}`);
+  if (JSON.stringify(localActual) !== JSON.stringify(localExpected)) {
+    fail(`range ${id}: local table differs from the log replay at applied ${applied}:\n  store ${localActual.join(' ')}\n  model ${localExpected.join(' ')}`);
+  }
 
   // The data equals the replayed model, now and at an older timestamp.
   for (const readTs of [applied, prng.int(0, Math.max(0, applied))]) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Entry } from '../../raft/types.js';
 import type { KeySpan } from '../../storage/key-span.js';
 import { mvcc, type MvccMutation } from '../../storage/mvcc-types.js';
+import { rangeLocal, type LocalMutation } from '../../storage/range-local-types.js';
 import { timestamp } from '../../storage/timestamp.js';
 
 /**
@@ -12,6 +13,9 @@ import { timestamp } from '../../storage/timestamp.js';
  * Each applied entry writes one MVCC version of one of the range's keys (a put, or every fifth a
  * tombstone) at ts = index, and bumps the range's apply counter (`counter` key) — a
  * read-modify-write, so an entry applied twice or skipped shows up as counter ≠ applied index.
+ * It also writes the range-local table: `applied` → its index, one of 8 session-like `s/N` keys →
+ * `index.term`, and every ~13th entry first deletes the `s/` prefix — so the table must always be
+ * exactly as of the applied index.
  */
 export const crashRangeIds = [1, 2, 3, 4] as const;
 export const crashKeysPerRange = 40;
@@ -57,6 +61,19 @@ export function applyMutations(rangeId: number, e: Entry, counter: number): Mvcc
     value === null ? mvcc.delete(key, ts) : mvcc.put(key, ts, value),
     mvcc.put(counterKey(rangeId), ts, Buffer.from(String(counter + 1))),
   ];
+}
+
+const localAppliedKey = Buffer.from('applied');
+const localSessionPrefix = Buffer.from('s/');
+
+/** The range-local mutations of applying `e`, in order. */
+export function localMutations(rangeId: number, e: Entry): LocalMutation[] {
+  const h = digest(`local:${rangeId}:${e.index}:${e.term}`);
+  const out: LocalMutation[] = [];
+  if (h % 13 === 0) out.push(rangeLocal.deletePrefix(localSessionPrefix));
+  out.push(rangeLocal.put(Buffer.from(`s/${h % 8}`), Buffer.from(`${e.index}.${e.term}`)));
+  out.push(rangeLocal.put(localAppliedKey, Buffer.from(String(e.index))));
+  return out;
 }
 
 /** What the child reports after each commit returned: per range touched, what the batch made durable. */
