@@ -28,6 +28,10 @@ export interface NodeOptions {
   readonly inflightRequestsMax?: number;
   /** Deadline applied to requests that carry none. Default 10 s. */
   readonly defaultDeadlineMs?: number;
+  /** Truncate a range's raft log once it retains this many applied entries. Default 20,000. */
+  readonly logTruncateThresholdEntries?: number;
+  /** Entries kept behind the applied index when truncating (slow followers catch up from them). Default 5,000. */
+  readonly logRetainEntries?: number;
   /** Test-only fault switches (see FaultSwitches); never set in production. */
   readonly faults?: FaultSwitches;
 }

@@ -621,10 +621,13 @@ function resolveOptions(o: NodeOptions): ResolvedOptions {
     inflightRequestsMax: o.inflightRequestsMax ?? 10_000,
     defaultDeadlineMs: o.defaultDeadlineMs ?? 10_000,
     faults: o.faults ?? {},
-    logTruncateThresholdEntries: 20_000,
-    logRetainEntries: 5_000,
+    logTruncateThresholdEntries: o.logTruncateThresholdEntries ?? 20_000,
+    logRetainEntries: o.logRetainEntries ?? 5_000,
   };
   if (!Number.isSafeInteger(r.tickMs) || r.tickMs < 1) throw new KvError('INVALID_ARGUMENT', 'tickMs must be a positive integer');
+  if (r.logRetainEntries < 0 || r.logTruncateThresholdEntries <= r.logRetainEntries) {
+    throw new KvError('INVALID_ARGUMENT', 'logTruncateThresholdEntries must exceed logRetainEntries');
+  }
   toStoreId(o.storeId);
   return r;
 }

@@ -1,0 +1,51 @@
+/**
+ * Child-process entry for integration tests and the fault harness: runs one rangekv node from a
+ * JSON description (argv[2], base64) and prints `READY <address>` once it serves. SIGTERM/SIGINT
+ * stop it gracefully; SIGKILL is the crash the tests want.
+ */
+import pino from 'pino';
+import { parseClusterConfig } from '../../../cluster/cluster-config.js';
+import { startNode } from '../../../cluster/node.js';
+import type { FaultSwitches } from '../../../cluster/node-options.js';
+import { storeId, type StoreId } from '../../../cluster/range-descriptor.js';
+
+export interface NodeProcessSpec {
+  readonly cluster: unknown;
+  readonly storeId: number;
+  readonly dataDir: string;
+  readonly peerOverrides?: Record<string, string>;
+  readonly tickMs?: number;
+  readonly electionTimeoutTicks?: number;
+  readonly leaseReads?: boolean;
+  readonly logLevel?: string;
+  readonly faults?: FaultSwitches;
+  readonly logTruncateThresholdEntries?: number;
+  readonly logRetainEntries?: number;
+}
+
+const spec = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8')) as NodeProcessSpec;
+const logger = pino({ level: spec.logLevel ?? 'info' });
+const overrides = new Map<StoreId, string>();
+for (const [k, v] of Object.entries(spec.peerOverrides ?? {})) overrides.set(storeId(Number(k)), v);
+const node = await startNode({
+  cluster: parseClusterConfig(spec.cluster),
+  storeId: storeId(spec.storeId),
+  dataDir: spec.dataDir,
+  logger,
+  peerAddressOverrides: overrides,
+  ...(spec.tickMs !== undefined ? { tickMs: spec.tickMs } : {}),
+  ...(spec.electionTimeoutTicks !== undefined ? { electionTimeoutTicks: spec.electionTimeoutTicks } : {}),
+  ...(spec.leaseReads !== undefined ? { leaseReads: spec.leaseReads } : {}),
+  ...(spec.faults !== undefined ? { faults: spec.faults } : {}),
+  ...(spec.logTruncateThresholdEntries !== undefined ? { logTruncateThresholdEntries: spec.logTruncateThresholdEntries } : {}),
+  ...(spec.logRetainEntries !== undefined ? { logRetainEntries: spec.logRetainEntries } : {}),
+});
+process.stdout.write(`READY ${node.address}\n`);
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  void node.stop(signal).then(() => process.exit(0));
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
