@@ -18,15 +18,32 @@ export class CallContext {
   lastFailure: AttemptFailure | undefined;
   /** Addresses that failed to connect or answer during this call. */
   readonly avoid = new Set<string>();
+  /** This call's own signal, aborted when any linked signal is (the caller's, the client's close). */
+  private readonly controller = new AbortController();
+  private readonly unlinks: (() => void)[] = [];
 
   constructor(
     readonly name: string,
     readonly kind: CallKind,
     timeoutMs: number,
-    readonly signal: AbortSignal | undefined,
+    linked: readonly (AbortSignal | undefined)[],
     private readonly nowMs: () => number,
   ) {
     this.deadlineAtMs = nowMs() + timeoutMs;
+    for (const s of linked) {
+      if (s === undefined) continue;
+      if (s.aborted) {
+        this.controller.abort();
+        continue;
+      }
+      const onAbort = (): void => this.controller.abort();
+      s.addEventListener('abort', onAbort, { once: true });
+      this.unlinks.push(() => s.removeEventListener('abort', onAbort));
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   remainingMs(): number {
@@ -39,6 +56,11 @@ export class CallContext {
   }
 
   get aborted(): boolean {
-    return this.signal?.aborted === true;
+    return this.controller.signal.aborted;
+  }
+
+  /** Unlinks from the caller's and the client's signals; call once the call is over. */
+  dispose(): void {
+    for (const u of this.unlinks.splice(0)) u();
   }
 }

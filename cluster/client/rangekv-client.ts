@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { SeededRng } from '../../raft/rng.js';
 import type { BatchGetRequest } from '../../proto/generated/rangekv/v1/BatchGetRequest.js';
 import type { BatchGetResponse__Output } from '../../proto/generated/rangekv/v1/BatchGetResponse.js';
@@ -46,9 +47,12 @@ export class RangekvClient {
   private readonly session = new SessionTracker();
   private readonly nowMs: () => number;
   private closed = false;
+  /** Aborted by close(), so that calls in flight stop at once. Every call in flight listens to it. */
+  private readonly closing = new AbortController();
 
   private constructor(options: RangekvClientOptions) {
     this.options = resolveClientOptions(options);
+    setMaxListeners(0, this.closing.signal);
     const o = this.options;
     const rng = options.rng ?? new SeededRng(randomInt(2 ** 31));
     this.nowMs = options.nowMs ?? (() => performance.now());
@@ -80,8 +84,9 @@ export class RangekvClient {
   static async connect(options: RangekvClientOptions): Promise<RangekvClient> {
     const client = new RangekvClient(options);
     const o = client.options;
-    const ctx = new CallContext('connect', 'read', Math.min(o.timeoutMs, o.connectTimeoutMs + o.attemptTimeoutMs), undefined, client.nowMs);
-    await client.router.fill({ mode: 'at', key: new Uint8Array(0), prefetchEnd: Uint8Array.of(0xff) }, ctx);
+    await client.call('connect', 'read', { timeoutMs: Math.min(o.timeoutMs, o.connectTimeoutMs + o.attemptTimeoutMs) }, (ctx) =>
+      client.router.fill({ mode: 'at', key: new Uint8Array(0), prefetchEnd: Uint8Array.of(0xff) }, ctx),
+    );
     return client;
   }
 
@@ -104,25 +109,30 @@ export class RangekvClient {
   async get(key: BytesInput, options: ReadOptions = {}): Promise<KeyValue | undefined> {
     const k = keyBytes(key);
     const consistency = this.consistencyOf(options);
-    const r = await this.executor.execute(
-      {
-        routing: { mode: 'at', key: k },
-        replicas: replicasFor(consistency),
-        seq: undefined,
-        method: kvMethods.get,
-        build: (_t, header) => ({ header, key: k, consistency: consistencyToWire(consistency) }),
-        parse: parseGetAnswer,
-      },
-      this.context('get', 'read', options),
-    );
-    return r.value;
+    return this.call('get', 'read', options, async (ctx) => {
+      const r = await this.executor.execute(
+        {
+          routing: { mode: 'at', key: k },
+          replicas: replicasFor(consistency),
+          seq: undefined,
+          method: kvMethods.get,
+          build: (_t, header) => ({ header, key: k, consistency: consistencyToWire(consistency) }),
+          parse: parseGetAnswer,
+        },
+        ctx,
+      );
+      return r.value;
+    });
   }
 
   /** Values of several keys, in the order asked (undefined for absent keys); split by range and sent in parallel. */
   async batchGet(keys: readonly BytesInput[], options: ReadOptions = {}): Promise<(KeyValue | undefined)[]> {
     const ks = keys.map(keyBytes);
     const consistency = this.consistencyOf(options);
-    const ctx = this.context('batchGet', 'read', options);
+    return this.call('batchGet', 'read', options, (ctx) => this.batchGetIn(ctx, ks, consistency));
+  }
+
+  private async batchGetIn(ctx: CallContext, ks: readonly Uint8Array[], consistency: ReadConsistency): Promise<(KeyValue | undefined)[]> {
     const results: (KeyValue | undefined)[] = new Array<KeyValue | undefined>(ks.length).fill(undefined);
     if (ks.length === 0) return results;
     // Route in key order so that the first cache miss prefetches the ranges of all the others.
@@ -227,23 +237,34 @@ export class RangekvClient {
     if (this.closed) return;
     this.closed = true;
     this.pool.close();
+    this.closing.abort();
   }
 
   private async write<Req, Out, T>(name: string, key: Uint8Array, options: CallOptions, method: UnaryMethod<Req, Out>, build: (header: RequestHeader) => Req, parse: (out: Out) => Answer<T>): Promise<T> {
-    const ctx = this.context(name, 'write', options);
-    const seq = this.sequencer.begin();
+    return this.call(name, 'write', options, async (ctx) => {
+      const seq = this.sequencer.begin();
+      try {
+        const r = await this.executor.execute({ routing: { mode: 'at', key }, replicas: 'leader', seq, method, build: (_t, header) => build(header), parse }, ctx);
+        return r.value;
+      } finally {
+        this.sequencer.end(seq);
+      }
+    });
+  }
+
+  private async call<T>(name: string, kind: CallKind, options: CallOptions, body: (ctx: CallContext) => Promise<T>): Promise<T> {
+    const ctx = this.context(name, kind, options);
     try {
-      const r = await this.executor.execute({ routing: { mode: 'at', key }, replicas: 'leader', seq, method, build: (_t, header) => build(header), parse }, ctx);
-      return r.value;
+      return await body(ctx);
     } finally {
-      this.sequencer.end(seq);
+      ctx.dispose();
     }
   }
 
   private context(name: string, kind: CallKind, options: CallOptions): CallContext {
     this.assertOpen();
     const timeoutMs = options.timeoutMs === undefined ? this.options.timeoutMs : positive(options.timeoutMs, 'timeoutMs');
-    return new CallContext(name, kind, timeoutMs, options.signal, this.nowMs);
+    return new CallContext(name, kind, timeoutMs, [options.signal, this.closing.signal], this.nowMs);
   }
 
   private consistencyOf(options: ReadOptions): ReadConsistency {

@@ -159,6 +159,7 @@ export class RequestExecutor {
       try {
         await sleep(d.delayMs, undefined, ctx.signal === undefined ? undefined : { signal: ctx.signal });
       } catch {
+        this.checkContinue(ctx);
         throw this.finalError(ctx, 'deadline');
       }
     }

@@ -105,6 +105,11 @@ export class Router {
         const hint = d.leaderStoreId !== undefined && d.leaderStoreId > 0 ? (d.leaderStoreId as StoreId) : undefined;
         if (hint !== undefined && hint !== target.storeId) {
           this.cache.setLeader(id, hint);
+          // The hinted leader already failed us in this call (a dropped connection, or it is dead and
+          // its followers do not know yet): give it another chance, but after a pause, so that a
+          // dead leader and its followers cannot bounce us back and forth at full speed.
+          const hinted = this.book.get(hint);
+          if (hinted !== undefined && ctx.avoid.delete(hinted)) return { immediate: false };
           return { immediate: true };
         }
         // It does not lead and knows no leader (an election is on): ask elsewhere after a pause.

@@ -54,6 +54,7 @@ export async function* scanPages(exec: RequestExecutor, newContext: () => CallCo
     if (!p.reverse && p.end.length > 0 && compareBytes(cursor, p.end) >= 0) return;
     if (p.reverse && cursor.length > 0 && compareBytes(cursor, p.start) <= 0) return;
     let sent: Segment | undefined;
+    const ctx = newContext();
     const page = await exec.execute(
       {
         routing: p.reverse
@@ -78,8 +79,8 @@ export async function* scanPages(exec: RequestExecutor, newContext: () => CallCo
         },
         parse: parseScanAnswer,
       },
-      newContext(),
-    );
+      ctx,
+    ).finally(() => ctx.dispose());
     const bounds = sent!;
     const kvs = page.value.kvs;
     checkPage(kvs, bounds, cursor, p.reverse);

@@ -25,7 +25,7 @@ export const defaultRetryPolicyOptions: RetryPolicyOptions = Object.freeze({
   backoffMultiplier: 2,
   jitterRatio: 0.5,
   attemptsMax: 64,
-  attemptTimeMinMs: 5,
+  attemptTimeMinMs: 20,
 });
 
 export interface RetryQuestion {
