@@ -42,6 +42,8 @@ export interface FailureLesson {
   readonly immediate: boolean;
 }
 
+const upToFf = Uint8Array.of(0xff);
+
 export class Router {
   constructor(
     private readonly cache: RangeCache,
@@ -161,9 +163,13 @@ export class Router {
       if (!(await this.locate(rk.end, new Uint8Array(0), 1, ctx))) return false;
       if (this.cache.lookupBefore(rk.end) !== undefined) return true;
     }
+    // Locate cannot name +∞ as an end (empty means "one range"): ask up to 0xff, which covers the
+    // last range unless it starts at or past 0xff.
+    const locateEnd = rk.end.length > 0 ? rk.end : upToFf;
     let key = rk.floor;
     for (let page = 0; page < this.options.locatePagesMax; page++) {
-      const answer = await this.locateAnswer(key, rk.end, rk.end.length > 0 ? limit : 1, ctx);
+      key = this.skipCached(key, locateEnd);
+      const answer = await this.locateAnswer(key, locateEnd, limit, ctx);
       if (answer === undefined) return false;
       if (this.cache.lookupBefore(rk.end) !== undefined) return true;
       const last = answer.ranges[answer.ranges.length - 1];
@@ -171,6 +177,16 @@ export class Router {
       key = last.descriptor.end;
     }
     return false;
+  }
+
+  /** Follows cached, contiguous ranges from `key` towards `end`: where Locate has to start asking. */
+  private skipCached(key: Uint8Array, end: Uint8Array): Uint8Array {
+    for (let i = 0; i < this.cache.size; i++) {
+      const e = this.cache.lookup(key);
+      if (e === undefined || e.descriptor.end.length === 0 || compareBytes(e.descriptor.end, end) >= 0) return key;
+      key = e.descriptor.end;
+    }
+    return key;
   }
 
   private lookup(rk: RoutingKey): RangeCacheEntry | undefined {

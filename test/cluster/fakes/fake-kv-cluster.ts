@@ -61,7 +61,9 @@ export type FaultAction =
   /** Optionally apply the write, then answer OUTCOME_UNKNOWN. */
   | { readonly kind: 'outcome-unknown'; readonly apply: boolean }
   /** Never answer. */
-  | { readonly kind: 'hang' };
+  | { readonly kind: 'hang' }
+  /** Serve normally, then let the test corrupt the answer (a buggy server). */
+  | { readonly kind: 'tamper'; readonly tamper: (answer: Record<string, unknown>) => void };
 
 export interface Fault {
   readonly store?: number;
@@ -279,9 +281,11 @@ export class FakeKvCluster {
     writeOp: ((req: Req) => WriteOp) | undefined,
     callback: grpc.sendUnaryData<Res>,
   ): Promise<void> {
-    const answer = (): void => {
+    const answer = (tamper?: (answer: Record<string, unknown>) => void): void => {
       try {
-        callback(null, serve(req, id));
+        const res = serve(req, id);
+        tamper?.(res as Record<string, unknown>);
+        callback(null, res);
       } catch (e) {
         callback(toServiceError(e instanceof KvError ? e : new KvError('INTERNAL', String(e))));
       }
@@ -307,6 +311,8 @@ export class FakeKvCluster {
         return callback(toServiceError(new KvError('OUTCOME_UNKNOWN', 'the write was proposed but not applied before the deadline')));
       case 'hang':
         return;
+      case 'tamper':
+        return answer(action.tamper);
     }
   }
 
