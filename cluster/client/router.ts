@@ -1,6 +1,6 @@
 import type { Rng } from '../../raft/rng.js';
 import type { KvError } from '../kv-error.js';
-import { compareBytes, fromWire, type RangeDescriptor, type StoreId } from '../range-descriptor.js';
+import { compareBytes, fromWire, storeId, type RangeDescriptor, type StoreId } from '../range-descriptor.js';
 import type { RangeCache, RangeCacheEntry } from '../routing/range-cache.js';
 import type { StoreAddressBook } from '../routing/store-address-book.js';
 import type { AnswerHeader, LocateAnswer } from './answers.js';
@@ -88,14 +88,12 @@ export class Router {
   /** A typed error from a node: learn what it says about routing. */
   onRejected(target: Target, e: KvError, ctx: CallContext): FailureLesson {
     const d = e.detail;
-    if (d.leaderStoreId !== undefined && d.leaderStoreId > 0 && d.leaderAddress !== undefined && d.leaderAddress.length > 0) {
-      this.book.set(d.leaderStoreId as StoreId, d.leaderAddress);
-    }
+    const hint = hintedStore(d.leaderStoreId);
+    if (hint !== undefined && d.leaderAddress !== undefined && d.leaderAddress.length > 0) this.book.set(hint, d.leaderAddress);
     let learnt: 'inserted' | 'stale' | 'none' = 'none';
     if (d.range !== undefined) {
       try {
-        const hintedLeader = e.code === 'NOT_LEADER' && d.leaderStoreId !== undefined && d.leaderStoreId > 0 ? (d.leaderStoreId as StoreId) : undefined;
-        learnt = this.cache.insert(fromWire(d.range), hintedLeader);
+        learnt = this.cache.insert(fromWire(d.range), e.code === 'NOT_LEADER' ? hint : undefined);
       } catch {
         // A malformed descriptor in an error teaches nothing; routing falls back to Locate.
       }
@@ -104,7 +102,6 @@ export class Router {
     const id = target.range.rangeId;
     switch (e.code) {
       case 'NOT_LEADER': {
-        const hint = d.leaderStoreId !== undefined && d.leaderStoreId > 0 ? (d.leaderStoreId as StoreId) : undefined;
         if (hint !== undefined && hint !== target.storeId) {
           this.cache.setLeader(id, hint);
           // The hinted leader already failed us in this call (a dropped connection, or it is dead and
@@ -238,4 +235,9 @@ export class Router {
   private allAddresses(): string[] {
     return [...new Set([...this.options.seeds, ...this.book.allAddresses()])];
   }
+}
+
+/** A leader hint from an error detail, if it names a store. */
+function hintedStore(n: number | undefined): StoreId | undefined {
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 ? storeId(n) : undefined;
 }
