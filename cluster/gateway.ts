@@ -63,6 +63,13 @@ export class Gateway {
     return undefined;
   }
 
+  /** What is known about a range by id. */
+  locateRange(rangeId: number): RangeLocationInfo | undefined {
+    const local = this.node.replicas.get(rangeId);
+    if (local !== undefined) return { descriptor: local.descriptor, leader: local.leaderStore() ?? this.directory.get(rangeId)?.leader };
+    return this.directory.get(rangeId);
+  }
+
   /** The range holding the keys just below `end` (end empty = the last range): for reverse scans. */
   locateBefore(end: Uint8Array): RangeLocationInfo | undefined {
     for (const r of this.node.replicas.values()) if (endsAtOrAfter(r.descriptor, end)) return { descriptor: r.descriptor, leader: r.leaderStore() };

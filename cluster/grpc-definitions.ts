@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as InternalProto } from '../proto/generated/internal.js';
 import type { ProtoGrpcType as KvProto } from '../proto/generated/kv.js';
+import type { ProtoGrpcType as AdminProto } from '../proto/generated/admin.js';
 
 /**
  * Loads the .proto files once, with the options the generated types were made for (longs as
@@ -38,6 +39,16 @@ export function kvProto(): KvProto {
     kv = grpc.loadPackageDefinition(def) as unknown as KvProto;
   }
   return kv;
+}
+
+let admin: AdminProto | undefined;
+
+export function adminProto(): AdminProto {
+  if (admin === undefined) {
+    const def = protoLoader.loadSync(['rangekv/v1/admin.proto'], { ...loaderOptions, includeDirs: [protoDir()] });
+    admin = grpc.loadPackageDefinition(def) as unknown as AdminProto;
+  }
+  return admin;
 }
 
 export function internalProto(): InternalProto {

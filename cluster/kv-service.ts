@@ -202,14 +202,19 @@ async function routeRequest<T>(
   const routed = routedReplica(node, h, key);
   if (routed !== undefined) return local(routed);
   let lastError: KvError | undefined;
+  /** Set once the local replica answered without knowing a leader: ask the others instead. */
+  let avoidSelf = false;
   for (let attempt = 0; attempt < forwardAttemptsMax; attempt++) {
     if (Date.now() >= h.deadlineAtMs) break;
     const info = node.gateway.locate(key);
     if (info === undefined) throw new KvError('UNAVAILABLE', 'no range known for the key');
     const localReplica = node.replicas.get(info.descriptor.rangeId);
     let target: StoreId | undefined;
-    if (localReplica !== undefined && (!needsLeader || localReplica.isLeader() || info.leader === undefined)) target = node.storeId;
-    else target = info.leader ?? info.descriptor.replicas[attempt % info.descriptor.replicas.length]?.storeId;
+    if (localReplica !== undefined && !avoidSelf && (!needsLeader || localReplica.isLeader() || info.leader === undefined)) target = node.storeId;
+    else {
+      const others = info.descriptor.replicas.filter((r) => r.storeId !== node.storeId);
+      target = (info.leader !== node.storeId ? info.leader : undefined) ?? others[attempt % Math.max(1, others.length)]?.storeId;
+    }
     if (target === undefined) break;
     try {
       if (target === node.storeId && localReplica !== undefined) return await local(localReplica);
@@ -230,7 +235,7 @@ async function routeRequest<T>(
         }
         throw e;
       }
-      if (e.code === 'NOT_LEADER' && e.detail.leaderStoreId === undefined) node.gateway.learnLeader(info.descriptor.rangeId, undefined);
+      if (e.code === 'NOT_LEADER' && e.detail.leaderStoreId === undefined && target === node.storeId) avoidSelf = true;
       await sleep(Math.min(e.detail.retryAfterMs ?? 20 * (attempt + 1), Math.max(0, h.deadlineAtMs - Date.now())));
     }
   }

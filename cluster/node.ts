@@ -4,11 +4,16 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
+  MemoryStorage,
+  NoNode,
   RawNode,
   SeededRng,
   bootstrapHardState,
   bootstrapSnapshot,
+  emptyConfState,
   nodeId,
+  type ConfChange,
+  type ConfChangeSingle,
   type ConfState,
   type Message,
   type NodeId,
@@ -23,8 +28,10 @@ import {
   type SnapshotReceiver,
 } from '../storage/index.js';
 import type { InitialRange } from './cluster-config.js';
+import { encodeNodeConfChange } from './conf-change-entry.js';
+import { createAdminService } from './admin-service.js';
 import { Gateway } from './gateway.js';
-import { internalProto, kvProto } from './grpc-definitions.js';
+import { adminProto, internalProto, kvProto } from './grpc-definitions.js';
 import { HybridLogicalClock } from './hlc.js';
 import { KvError } from './kv-error.js';
 import { createKvService } from './kv-service.js';
@@ -39,9 +46,13 @@ import {
   type RangeDescriptor,
   type StoreId,
 } from './range-descriptor.js';
-import { Replica, type StagedReady, type Waiter } from './replica.js';
+import { Replica, type AppliedWrite, type StagedReady, type Waiter } from './replica.js';
 import { BatchOverlay, KvStateMachine } from './state-machine.js';
 import { Transport, type SnapshotOffer, type SnapshotOutcome } from './transport.js';
+
+/** Bounds on replicas created by contact from a leader, before their first snapshot arrives. */
+const uninitializedMax = 1000;
+const uninitializedTtlMs = 60_000;
 
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   return Node.start(options);
@@ -65,6 +76,8 @@ interface ResolvedOptions {
 
 interface SnapshotArrival {
   readonly rangeId: number;
+  /** The range as the snapshot describes it (creates the replica when this store never held it). */
+  readonly descriptor: RangeDescriptor;
   readonly message: Extract<Message, { type: 'snap' }>;
   readonly staged: ReturnType<SnapshotReceiver['finish']>;
   readonly receiver: SnapshotReceiver;
@@ -89,7 +102,14 @@ export class Node implements RunningNode {
   private server: grpc.Server | undefined;
   private readonly awake = new Set<Replica>();
   private readonly dirty = new Set<Replica>();
-  private inbox: RaftEnvelope[] = [];
+  private inbox: { fromStore: StoreId; env: RaftEnvelope }[] = [];
+  /**
+   * Replicas of ranges this store does not hold yet, created when their leader first writes to
+   * them: in memory only, they just answer (rejecting appends) so that the leader sends a snapshot,
+   * which creates the real replica. They never vote: a vote must be durable.
+   */
+  private readonly uninitialized = new Map<number, { raw: RawNode; replicaId: NodeId; peers: Map<number, StoreId>; createdAtMs: number }>();
+  private readonly adminWaits: { check: () => boolean; fail: (e: KvError) => void; deadlineAtMs: number }[] = [];
   private snapshotArrivals: SnapshotArrival[] = [];
   private snapshotReports: { rangeId: number; to: NodeId; status: 'finished' | 'failed' }[] = [];
   private unreachable = new Set<StoreId>();
@@ -213,12 +233,17 @@ export class Node implements RunningNode {
   private async listen(): Promise<void> {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
     server.addService(kvProto().rangekv.v1.KV.service, createKvService(this));
+    server.addService(adminProto().rangekv.v1.Admin.service, createAdminService(this));
     server.addService(
       internalProto().rangekv.internal.v1.Internal.service,
       this.transport.service({
         onRaftMessages: (from, envelopes) => this.onRaftMessages(from, envelopes),
         onSnapshot: (offer) => this.onSnapshot(offer),
         onPeerUnreachable: (s) => this.onPeerUnreachable(s),
+        rangeInfo: (rangeId) => {
+          const r = this.replicas.get(rangeId);
+          return r === undefined ? undefined : { descriptor: encodeRangeDescriptor(r.descriptor), leader: r.leaderStore() };
+        },
       }),
     );
     const port = await new Promise<number>((resolve, reject) => {
@@ -306,8 +331,8 @@ export class Node implements RunningNode {
   // -----------------------------------------------------------------------------------------------
   // Transport callbacks
 
-  private onRaftMessages(_from: StoreId, envelopes: RaftEnvelope[]): void {
-    for (const e of envelopes) this.inbox.push(e);
+  private onRaftMessages(from: StoreId, envelopes: RaftEnvelope[]): void {
+    for (const env of envelopes) this.inbox.push({ fromStore: from, env });
     this.scheduleTurn();
   }
 
@@ -317,11 +342,10 @@ export class Node implements RunningNode {
   }
 
   private async onSnapshot(offer: SnapshotOffer): Promise<SnapshotOutcome> {
-    const replica = this.replicas.get(offer.rangeId);
-    if (replica === undefined) return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `store ${this.storeId} has no replica of range ${offer.rangeId}` };
     if (offer.message.type !== 'snap') return { applied: false, errorCode: 'MALFORMED', message: 'not a snapshot message' };
     const message = offer.message;
     let receiver: SnapshotReceiver | undefined;
+    let descriptor: RangeDescriptor | undefined = this.replicas.get(offer.rangeId)?.descriptor;
     try {
       for await (const bytes of offer.chunks) {
         const chunk: SnapshotChunk = decodeSnapshotChunk(bytes);
@@ -330,17 +354,29 @@ export class Node implements RunningNode {
           if (chunk.header.appliedIndex !== message.snapshot.metadata.index || chunk.header.rangeId !== offer.rangeId) {
             return { applied: false, errorCode: 'MALFORMED', message: 'snapshot data does not match its raft snapshot' };
           }
+          const snapDescriptor = decodeRangeDescriptor(chunk.header.descriptor);
+          const mine = snapDescriptor.replicas.find((x) => x.storeId === this.storeId);
+          if (mine === undefined || mine.replicaId !== message.to) {
+            return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `the snapshot's range does not place replica ${message.to} on store ${this.storeId}` };
+          }
+          if (!this.store.hasRange(offer.rangeId)) {
+            // First contact with this range: create its (empty) state; the snapshot fills it.
+            this.store.batch().createRange(offer.rangeId, { span: chunk.header.span, descriptor: chunk.header.descriptor, confState: emptyConfState }).commit();
+            this.logger.info({ rangeId: offer.rangeId }, 'created a replica to receive its first snapshot');
+          }
+          descriptor ??= snapDescriptor;
           receiver = this.store.beginSnapshotInstall(offer.rangeId, chunk.header);
         } else {
           receiver.receive(chunk);
         }
       }
-      if (receiver === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
+      if (receiver === undefined || descriptor === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
+      const d = descriptor;
       const staged = receiver.finish();
       const r = receiver;
       this.logger.debug({ rangeId: offer.rangeId, index: message.snapshot.metadata.index, writes: staged.writeCount }, 'snapshot received');
       return await new Promise<SnapshotOutcome>((resolve) => {
-        this.snapshotArrivals.push({ rangeId: offer.rangeId, message, staged, receiver: r, resolve });
+        this.snapshotArrivals.push({ rangeId: offer.rangeId, descriptor: d, message, staged, receiver: r, resolve });
         this.scheduleTurn();
       });
     } catch (e) {
@@ -381,10 +417,52 @@ export class Node implements RunningNode {
     }
   }
 
+  /**
+   * Replica GC: a replica removed from its range often never learns it (the leader stops talking to
+   * it). One that has heard from no leader for a few election timeouts asks the stores of its
+   * range's other replicas for their descriptor; a newer one that does not list this replica means
+   * it was removed in a committed configuration, so it is deleted.
+   */
+  private checkLeaderless(): void {
+    const now = Date.now();
+    const leaderlessMs = 3 * this.opts.electionTimeoutTicks * this.opts.tickMs;
+    for (const r of this.replicas.values()) {
+      if (r.raw.raft.lead !== NoNode) {
+        r.leaderlessSinceMs = undefined;
+        continue;
+      }
+      r.leaderlessSinceMs ??= now;
+      if (now - r.leaderlessSinceMs < leaderlessMs || r.gcCheckInFlight) continue;
+      const others = r.descriptor.replicas.filter((x) => x.storeId !== this.storeId);
+      const ask = others[r.gcAttempts++ % Math.max(1, others.length)];
+      if (ask === undefined) continue;
+      r.gcCheckInFlight = true;
+      void this.transport.queryRangeInfo(ask.storeId, r.rangeId, 1000).then((info) => {
+        r.gcCheckInFlight = false;
+        if (info === undefined || !info.found) return;
+        let theirs: RangeDescriptor;
+        try {
+          theirs = decodeRangeDescriptor(info.descriptor);
+        } catch {
+          return;
+        }
+        this.gateway.learnDescriptor(theirs);
+        if (info.leader !== 0) this.gateway.learnLeader(r.rangeId, info.leader as StoreId);
+        const me = theirs.replicas.find((x) => x.storeId === this.storeId);
+        const removed = theirs.epoch.confVersion > r.descriptor.epoch.confVersion && (me === undefined || me.replicaId !== r.replicaId);
+        if (removed && this.replicas.get(r.rangeId) === r) {
+          r.log.info({ theirEpoch: theirs.epoch, ourEpoch: r.descriptor.epoch, askedStore: ask.storeId }, 'replica GC: removed from its range');
+          this.destroyReplica(r);
+        }
+      });
+    }
+  }
+
   private tickToNow(): void {
     const now = performance.now();
     const due = Math.floor((now - this.lastTickAtMs) / this.opts.tickMs);
     if (due <= 0) return;
+    this.checkLeaderless();
     // Beyond a few election timeouts more ticks change nothing (every timer has fired).
     const ticks = Math.min(due, 3 * this.opts.electionTimeoutTicks);
     this.lastTickAtMs = ticks === due ? this.lastTickAtMs + due * this.opts.tickMs : now;
@@ -413,17 +491,34 @@ export class Node implements RunningNode {
     }
     const inbox = this.inbox;
     this.inbox = [];
-    for (const { rangeId, message } of inbox) {
+    for (const { fromStore, env } of inbox) {
+      const { rangeId, message } = env;
       const r = this.replicas.get(rangeId);
-      // Unknown range (not created here yet), or a message for another replica id: drop it; raft
-      // retransmits what matters.
-      if (r === undefined || message.to !== r.replicaId) continue;
+      if (r === undefined) {
+        this.stepUninitialized(fromStore, rangeId, message);
+        continue;
+      }
+      if (message.to !== r.replicaId) {
+        // A newer incarnation of this range's replica on this store: a store is given a new replica
+        // id only after its old one was removed from the range, so the local one is a leftover that
+        // never learned of its removal. Remove it and let the new one start (by snapshot).
+        if (message.to > r.replicaId) {
+          r.log.info({ oldReplicaId: r.replicaId, newReplicaId: message.to }, 'replica superseded by a newer incarnation; removing the old one');
+          this.destroyReplica(r);
+          this.stepUninitialized(fromStore, rangeId, message);
+        }
+        continue;
+      }
       r.raw.step(message);
       this.dirty.add(r);
       this.awake.add(r);
     }
     for (const a of this.snapshotArrivals.splice(0)) {
-      const r = this.replicas.get(a.rangeId);
+      let r = this.replicas.get(a.rangeId);
+      if (r === undefined && this.store.hasRange(a.rangeId)) {
+        r = this.addReplica(a.descriptor, a.message.to);
+        this.uninitialized.delete(a.rangeId);
+      }
       if (r === undefined || a.message.to !== r.replicaId) {
         a.receiver.abort();
         a.resolve({ applied: false, errorCode: 'RANGE_NOT_FOUND', message: 'replica went away' });
@@ -444,6 +539,164 @@ export class Node implements RunningNode {
   }
 
   private pendingSnapshotOutcomes: SnapshotArrival[] = [];
+
+  private stepUninitialized(fromStore: StoreId, rangeId: number, message: Message): void {
+    if (message.type !== 'app' && message.type !== 'heartbeat') return;
+    let u = this.uninitialized.get(rangeId);
+    if (u !== undefined && u.replicaId !== message.to) {
+      if (message.to < u.replicaId) return; // an older incarnation's traffic
+      u = undefined;
+    }
+    if (u === undefined) {
+      if (this.uninitialized.size >= uninitializedMax) return;
+      const raw = new RawNode({ id: message.to, rng: new SeededRng(rangeId), checkQuorum: true, preVote: true, quiesce: false }, new MemoryStorage());
+      u = { raw, replicaId: message.to, peers: new Map(), createdAtMs: Date.now() };
+      this.uninitialized.set(rangeId, u);
+      this.logger.debug({ rangeId, replicaId: message.to, fromStore }, 'uninitialized replica contacted by its leader');
+    }
+    u.peers.set(message.from, fromStore);
+    u.raw.step(message);
+  }
+
+  /** Uninitialized replicas answer their leader (so it sends a snapshot); they persist nothing. */
+  private driveUninitialized(): void {
+    const now = Date.now();
+    for (const [rangeId, u] of this.uninitialized) {
+      if (now - u.createdAtMs > uninitializedTtlMs) {
+        this.uninitialized.delete(rangeId);
+        continue;
+      }
+      if (!u.raw.hasReady()) continue;
+      const rd = u.raw.ready();
+      const byStore = new Map<StoreId, RaftEnvelope[]>();
+      for (const m of rd.messages) {
+        const to = u.peers.get(m.to);
+        if (to === undefined || m.type === 'voteResp' || m.type === 'preVoteResp') continue;
+        const list = byStore.get(to) ?? [];
+        list.push({ rangeId, message: m });
+        byStore.set(to, list);
+      }
+      u.raw.advance();
+      for (const [to, envs] of byStore) this.transport.send(to, envs, (x) => this.onPeerUnreachable(x));
+    }
+  }
+
+  /** Deletes a replica that applied its own removal from the range. */
+  private destroyReplica(r: Replica): void {
+    r.failAll(new KvError('RANGE_NOT_FOUND', `replica of range ${r.rangeId} was removed from store ${this.storeId}`));
+    this.replicas.delete(r.rangeId);
+    this.awake.delete(r);
+    this.dirty.delete(r);
+    this.gateway.learnDescriptor(r.descriptor);
+    this.store.batch().deleteRange(r.rangeId, { deleteSpanData: true }).commit();
+    r.log.info({ epoch: r.descriptor.epoch }, 'replica removed from this store');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Admin operations (carried out at the range's leader)
+
+  /** Hands leadership of a range to the replica on `to`; resolves with the new term once it leads. */
+  transferLeader(rangeId: number, to: StoreId, deadlineAtMs: number): Promise<number> {
+    this.admit();
+    const r = this.replicas.get(rangeId);
+    if (r === undefined) return Promise.reject(new KvError('RANGE_NOT_FOUND', `store ${this.storeId} has no replica of range ${rangeId}`));
+    if (!r.isLeader()) return Promise.reject(this.notLeader(r));
+    const target = r.replicaOfStore(to);
+    if (target === undefined || target.role !== 'voter') return Promise.reject(new KvError('INVALID_ARGUMENT', `store ${to} holds no voting replica of range ${rangeId}`));
+    if (to === this.storeId) return Promise.resolve(r.raw.raft.term);
+    const targetId = nodeId(target.replicaId);
+    r.queueTransfer(targetId);
+    this.markDirty(r);
+    return this.adminWait(deadlineAtMs, () => {
+      const now = this.replicas.get(rangeId);
+      return now !== undefined && now.raw.raft.lead === targetId ? now.raw.raft.term : undefined;
+    });
+  }
+
+  /**
+   * Changes a range's replicas. A single voter change (or learner changes) is one simple change;
+   * more go through a joint configuration that the leader leaves by itself (auto-leave).
+   * Resolves once the final configuration is applied here.
+   */
+  async changeReplicas(rangeId: number, changes: readonly { op: 'addLearner' | 'addVoter' | 'remove'; store: StoreId }[], deadlineAtMs: number): Promise<RangeDescriptor> {
+    this.admit();
+    const r = this.replicas.get(rangeId);
+    if (r === undefined) throw new KvError('RANGE_NOT_FOUND', `store ${this.storeId} has no replica of range ${rangeId}`);
+    if (!r.isLeader()) throw this.notLeader(r);
+    if (changes.length === 0) throw new KvError('INVALID_ARGUMENT', 'no changes');
+    const d = r.descriptor;
+    let nextId = d.nextReplicaId;
+    const storeOfReplica = new Map<number, StoreId>();
+    const singles: ConfChangeSingle[] = [];
+    let voterChanges = 0;
+    for (const c of changes) {
+      if (!this.gateway.addressOf(c.store)) throw new KvError('INVALID_ARGUMENT', `unknown store ${c.store}`);
+      const existing = d.replicas.find((x) => x.storeId === c.store);
+      switch (c.op) {
+        case 'addLearner': {
+          if (existing !== undefined) throw new KvError('INVALID_ARGUMENT', `store ${c.store} already holds replica ${existing.replicaId} of range ${rangeId}`);
+          const id = nextId++;
+          storeOfReplica.set(id, c.store);
+          singles.push({ op: 'addLearner', nodeId: nodeId(id) });
+          break;
+        }
+        case 'addVoter': {
+          const id = existing?.replicaId ?? nextId++;
+          if (existing?.role === 'voter') throw new KvError('INVALID_ARGUMENT', `store ${c.store} already holds a voter of range ${rangeId}`);
+          storeOfReplica.set(id, c.store);
+          singles.push({ op: 'addVoter', nodeId: nodeId(id) });
+          voterChanges++;
+          break;
+        }
+        case 'remove':
+          if (existing === undefined) throw new KvError('INVALID_ARGUMENT', `store ${c.store} holds no replica of range ${rangeId}`);
+          singles.push({ op: 'remove', nodeId: nodeId(existing.replicaId) });
+          if (existing.role === 'voter') voterChanges++;
+          break;
+      }
+    }
+    const change: ConfChange = voterChanges <= 1 ? { kind: 'simple', changes: singles } : { kind: 'enterJoint', autoLeave: true, changes: singles };
+    const { waiter, promise } = this.waiter<AppliedWrite>(deadlineAtMs, () => new KvError('OUTCOME_UNKNOWN', `range ${rangeId}: the membership change was proposed but not applied before the deadline`));
+    r.proposeConfChange(encodeNodeConfChange({ change, storeOfReplica }), waiter);
+    this.markDirty(r);
+    await promise;
+    // A joint change is finished when the leader has also left the joint configuration.
+    return this.adminWait(deadlineAtMs, () => {
+      const now = this.replicas.get(rangeId);
+      // Removed from here by the change: the replica object keeps the last descriptor it applied.
+      if (now === undefined) return r.raw.raft.tracker.config.voters.outgoing.size === 0 ? r.descriptor : undefined;
+      return now.raw.raft.tracker.config.voters.outgoing.size === 0 ? now.descriptor : undefined;
+    });
+  }
+
+  private adminWait<T>(deadlineAtMs: number, check: () => T | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = {
+        deadlineAtMs,
+        check: (): boolean => {
+          const v = check();
+          if (v === undefined) return false;
+          resolve(v);
+          return true;
+        },
+        fail: reject,
+      };
+      if (!entry.check()) this.adminWaits.push(entry);
+      this.scheduleTurn();
+    });
+  }
+
+  private checkAdminWaits(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.adminWaits.length; ) {
+      const w = this.adminWaits[i]!;
+      if (w.check()) this.adminWaits.splice(i, 1);
+      else if (now >= w.deadlineAtMs) {
+        this.adminWaits.splice(i, 1);
+        w.fail(new KvError('DEADLINE_EXCEEDED', 'the admin operation did not complete before the deadline'));
+      } else i++;
+    }
+  }
 
   private stageAndCommit(): void {
     const batch = this.store.batch();
@@ -475,6 +728,8 @@ export class Node implements RunningNode {
       this.logRoleChange(s);
       s.replica.finishReady(s);
     }
+    for (const s2 of staged) if (s2.replica.removed && this.replicas.get(s2.replica.rangeId) === s2.replica) this.destroyReplica(s2.replica);
+    this.driveUninitialized();
     for (const a of this.pendingSnapshotOutcomes.splice(0)) {
       const r = this.replicas.get(a.rangeId);
       const notTaken = r === undefined || r.discardOfferedSnapshot(a.message.snapshot.metadata.index);
@@ -487,6 +742,7 @@ export class Node implements RunningNode {
       else this.awake.add(r);
     }
     this.dirty.clear();
+    if (this.adminWaits.length > 0) this.checkAdminWaits();
   }
 
   private maybeTruncateLog(r: Replica, batch: ReturnType<Store['batch']>): void {

@@ -35,6 +35,7 @@ export interface ReadRequest<T> {
 interface QueuedProposal {
   readonly data: Uint8Array;
   readonly waiter: Waiter<AppliedWrite>;
+  readonly confChange: boolean;
 }
 
 interface InflightProposal {
@@ -69,6 +70,7 @@ export class Replica {
   private readonly queuedProposals: QueuedProposal[] = [];
   private readonly inflight = new Map<LogIndex, InflightProposal>();
   private readonly queuedReads: ReadRequest<unknown>[] = [];
+  private queuedTransfer: NodeId | undefined = undefined;
   private readonly readIndexWaiting = new Map<string, ReadRequest<unknown>>();
   /** Reads allowed to run once the applied index reaches `index`. */
   private readonly applyWaiting: { index: LogIndex; read: ReadRequest<unknown> }[] = [];
@@ -77,6 +79,10 @@ export class Replica {
   private stagedSnapshot: { index: LogIndex; staged: StagedSnapshot; receiver: SnapshotReceiver } | undefined = undefined;
   lastLeader: NodeId = NoNode;
   lastRole = 'follower';
+  /** Replica GC bookkeeping (see Node.checkLeaderless). */
+  leaderlessSinceMs: number | undefined = undefined;
+  gcCheckInFlight = false;
+  gcAttempts = 0;
 
   constructor(
     readonly raw: RawNode,
@@ -112,12 +118,25 @@ export class Replica {
   }
 
   hasQueuedWork(): boolean {
-    return this.queuedProposals.length > 0 || this.queuedReads.length > 0;
+    return this.queuedProposals.length > 0 || this.queuedReads.length > 0 || this.queuedTransfer !== undefined;
+  }
+
+  /** Asks raft (in the next turn) to hand leadership to `target`. */
+  queueTransfer(target: NodeId): void {
+    this.queuedTransfer = target;
   }
 
   propose(data: Uint8Array, waiter: Waiter<AppliedWrite>): void {
-    this.queuedProposals.push({ data, waiter });
+    this.queuedProposals.push({ data, waiter, confChange: false });
   }
+
+  /** Proposes a membership change (encoded by encodeNodeConfChange); settled when it is applied. */
+  proposeConfChange(data: Uint8Array, waiter: Waiter<AppliedWrite>): void {
+    this.queuedProposals.push({ data, waiter, confChange: true });
+  }
+
+  /** Set when this replica applied a membership change that removed it: the node deletes it. */
+  removed = false;
 
   read<T>(req: ReadRequest<T>): void {
     this.queuedReads.push(req as ReadRequest<unknown>);
@@ -125,12 +144,18 @@ export class Replica {
 
   /** Hands queued proposals and reads to raft. Called in a turn, after the ticks (leases depend on it). */
   submitQueued(notLeader: () => KvError): void {
+    if (this.queuedTransfer !== undefined) {
+      const r = this.raw.transferLeader(this.queuedTransfer);
+      if (r.outcome === 'rejected') this.log.warn({ target: this.queuedTransfer, reason: r.reason }, 'leader transfer refused');
+      else this.log.info({ target: this.queuedTransfer }, 'leader transfer started');
+      this.queuedTransfer = undefined;
+    }
     for (const p of this.queuedProposals.splice(0)) {
       if (!this.isLeader()) {
         p.waiter.reject(notLeader());
         continue;
       }
-      const r = this.raw.propose(p.data);
+      const r = p.confChange ? this.raw.proposeEncodedConfChange(p.data) : this.raw.propose(p.data);
       switch (r.outcome) {
         case 'appended':
           this.inflight.set(r.index, { term: r.term, waiter: p.waiter });
@@ -232,6 +257,10 @@ export class Replica {
         this.descriptor = descriptorAfterConfChange(this.descriptor, confState, storeOfReplica);
         descriptorChanged = true;
         this.log.info({ index: e.index, change, confState }, 'membership changed');
+        const members = [...confState.voters, ...confState.votersOutgoing, ...confState.learners];
+        if (!members.includes(this.replicaId)) this.removed = true;
+        // A conf change settles its proposal with a placeholder result (no key was written).
+        outcome = { result: { kind: 'put', version: 0n as WriteResult['version'] } };
       } else if (e.data.length > 0) {
         let cmd;
         try {

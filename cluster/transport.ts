@@ -8,6 +8,8 @@ import type { SnapshotResult, SnapshotResult__Output } from '../proto/generated/
 import type { InternalHandlers } from '../proto/generated/rangekv/internal/v1/Internal.js';
 import type { HelloRequest__Output } from '../proto/generated/rangekv/internal/v1/HelloRequest.js';
 import type { HelloResponse } from '../proto/generated/rangekv/internal/v1/HelloResponse.js';
+import type { RangeInfoRequest__Output } from '../proto/generated/rangekv/internal/v1/RangeInfoRequest.js';
+import type { RangeInfoResponse, RangeInfoResponse__Output } from '../proto/generated/rangekv/internal/v1/RangeInfoResponse.js';
 import type { Message } from '../raft/index.js';
 import { CodecError } from './byte-codec.js';
 import { internalProto } from './grpc-definitions.js';
@@ -35,6 +37,14 @@ export interface TransportHandlers {
   onSnapshot(offer: SnapshotOffer): Promise<SnapshotOutcome>;
   /** A peer's stream broke or could not be opened: its replicas are probably unreachable. */
   onPeerUnreachable(storeId: StoreId): void;
+  /** What this store knows of a range: its applied descriptor (encoded) and believed leader. */
+  rangeInfo(rangeId: number): { descriptor: Uint8Array; leader: StoreId | undefined } | undefined;
+}
+
+export interface RangeInfo {
+  readonly found: boolean;
+  readonly descriptor: Uint8Array;
+  readonly leader: number;
 }
 
 export interface TransportOptions {
@@ -87,6 +97,13 @@ export class Transport {
     return peer.sendSnapshot(rangeId, message, chunks);
   }
 
+  /** Asks a peer what it knows of a range (replica GC). Resolves undefined if the peer cannot answer. */
+  queryRangeInfo(to: StoreId, rangeId: number, timeoutMs: number): Promise<RangeInfo | undefined> {
+    const peer = this.peers.get(to);
+    if (peer === undefined) return Promise.resolve(undefined);
+    return peer.queryRangeInfo(rangeId, timeoutMs);
+  }
+
   /** The Internal service implementation for this node's gRPC server. */
   service(handlers: TransportHandlers): InternalHandlers {
     const { clusterId, storeId, logger } = this.opts;
@@ -132,6 +149,15 @@ export class Transport {
           return;
         }
         callback(null, { clusterId, storeId });
+      },
+      RangeInfo: (call: grpc.ServerUnaryCall<RangeInfoRequest__Output, RangeInfoResponse>, callback: grpc.sendUnaryData<RangeInfoResponse>) => {
+        if (call.request.clusterId !== clusterId) {
+          callback({ code: grpc.status.PERMISSION_DENIED, details: `CLUSTER_MISMATCH: this is cluster ${clusterId}` });
+          return;
+        }
+        const info = handlers.rangeInfo(Number(call.request.rangeId));
+        if (info === undefined) callback(null, { found: false, descriptor: Buffer.alloc(0), leaderStoreId: '0' });
+        else callback(null, { found: true, descriptor: Buffer.from(info.descriptor), leaderStoreId: String(info.leader ?? 0) });
       },
     };
   }
@@ -259,6 +285,16 @@ class PeerConnection {
       start = end;
     }
     return true;
+  }
+
+  queryRangeInfo(rangeId: number, timeoutMs: number): Promise<RangeInfo | undefined> {
+    const client = this.ensureClient();
+    return new Promise((resolve) => {
+      client.RangeInfo({ clusterId: this.opts.clusterId, rangeId }, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res?: RangeInfoResponse__Output) => {
+        if (err !== null || res === undefined) resolve(undefined);
+        else resolve({ found: res.found, descriptor: res.descriptor, leader: Number(res.leaderStoreId) });
+      });
+    });
   }
 
   async sendSnapshot(rangeId: number, message: Message, chunks: Iterable<Uint8Array>): Promise<SnapshotOutcome> {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const protoDir = dirname(fileURLToPath(import.meta.url));
 const outDir = process.argv[2] ?? join(protoDir, 'generated');
-export const protoFiles = ['rangekv/v1/kv.proto', 'rangekv/v1/errors.proto', 'rangekv/internal/v1/internal.proto'];
+export const protoFiles = ['rangekv/v1/kv.proto', 'rangekv/v1/errors.proto', 'rangekv/v1/admin.proto', 'rangekv/internal/v1/internal.proto'];
 
 rmSync(outDir, { recursive: true, force: true });
 execFileSync(

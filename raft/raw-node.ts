@@ -105,6 +105,15 @@ export class RawNode {
     return this.raft.propose('confChange', encodeConfChange(cc));
   }
 
+  /**
+   * Proposes a membership change already encoded by the application, which may carry context of
+   * its own next to the ConfChange fields (as etcd's ConfChange.Context does); the core reads only
+   * the ConfChange and validates it like any other.
+   */
+  proposeEncodedConfChange(data: Uint8Array): ProposeResult {
+    return this.raft.propose('confChange', data);
+  }
+
   step(m: Message): void {
     this.raft.step(m);
   }
