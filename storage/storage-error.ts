@@ -7,6 +7,8 @@ export type StorageErrorCode =
   | 'CORRUPTION'
   /** The database belongs to another store or cluster. */
   | 'STORE_MISMATCH'
+  /** Another live process (named by `ownerPid` when known) owns the database; see store-lock.ts. */
+  | 'LOCKED'
   /** The database was written by a newer rangekv whose schema this build does not know. */
   | 'SCHEMA_TOO_NEW'
   /** SQLite failed to read or write (disk full, I/O error, …). The store is fenced from then on. */
@@ -34,6 +36,8 @@ export class StorageError extends Error {
   readonly index: number | undefined;
   /** SQLite's extended result code (e.g. SQLITE_FULL) for IO_FAILED / CORRUPTION from SQLite. */
   readonly sqliteCode: string | undefined;
+  /** The process that owns the database (LOCKED), when its lock file names one. */
+  readonly ownerPid: number | undefined;
 
   constructor(
     code: StorageErrorCode,
@@ -42,6 +46,7 @@ export class StorageError extends Error {
       readonly rangeId?: number;
       readonly index?: number;
       readonly sqliteCode?: string;
+      readonly ownerPid?: number;
       readonly cause?: unknown;
     } = {},
   ) {
@@ -51,6 +56,7 @@ export class StorageError extends Error {
     this.rangeId = details.rangeId;
     this.index = details.index;
     this.sqliteCode = details.sqliteCode;
+    this.ownerPid = details.ownerPid;
   }
 }
 

@@ -26,6 +26,7 @@ import type { SnapshotHeader } from './snapshot-types.js';
 import { configureWriter } from './sqlite-settings.js';
 import { isSqliteError, storageErrorFromSqlite } from './sqlite-errors.js';
 import { StorageError } from './storage-error.js';
+import { StoreLock } from './store-lock.js';
 import type { Timestamp } from './timestamp.js';
 import { WriteBatch, type BatchCommitter, type CommitStats } from './write-batch.js';
 
@@ -137,6 +138,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private constructor(
     readonly path: string,
     db: BetterSqlite3.Database,
+    private readonly lock: StoreLock,
     identity: StoreIdentity,
     options: StoreOptions,
   ) {
@@ -160,7 +162,9 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   }
 
   /**
-   * Opens (creating if needed) the store's database: configures durability, runs migrations,
+   * Opens (creating if needed) the store's database: takes exclusive ownership of it for this
+   * process (LOCKED if another live process has it; a lock left by a dead one is taken over — see
+   * store-lock.ts), configures durability, runs migrations,
    * records the identity on first open and refuses a database of another store or cluster
    * (STORE_MISMATCH), discards staging rows of interrupted snapshot installs, and loads every
    * range's state.
@@ -181,6 +185,8 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     }
     const nowMs = options.nowMs ?? Date.now;
     mkdirSync(dirname(options.path), { recursive: true });
+    // Before SQLite touches the file: a database owned by another process is not even opened.
+    const lock = StoreLock.acquire(options.path, options.logger);
     let db: BetterSqlite3.Database | undefined;
     try {
       db = new Database(options.path);
@@ -198,12 +204,13 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       db.exec(
         'DELETE FROM snapshot_staging_write; DELETE FROM snapshot_staging_lock; DELETE FROM snapshot_staging_local; DELETE FROM snapshot_staging;',
       );
-      const store = new Store(options.path, db, { clusterId, storeId }, options);
+      const store = new Store(options.path, db, lock, { clusterId, storeId }, options);
       store.loadRanges();
       store.logger?.info({ path: options.path, migrations: ran, ranges: store.states.size }, 'store opened');
       return store;
     } catch (e) {
       db?.close();
+      lock.release();
       if (isSqliteError(e)) throw storageErrorFromSqlite(e, `opening store database ${options.path}`);
       throw e;
     }
@@ -498,13 +505,21 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     return { walPages: r.log, checkpointedPages: r.checkpointed };
   }
 
-  /** Closes open snapshot streams and the database. Staged, uninstalled snapshots are discarded at the next open. */
+  /**
+   * Closes open snapshot streams and the database, then gives up ownership (the lock goes last, so
+   * the next owner never overlaps this connection). Staged, uninstalled snapshots are discarded at
+   * the next open.
+   */
   close(): void {
     if (this.closed) return;
     for (const s of [...this.streams]) s.close();
     this.closed = true;
     this.receivers.clear();
-    this.db.close();
+    try {
+      this.db.close();
+    } finally {
+      this.lock.release();
+    }
     this.logger?.info('store closed');
   }
 
