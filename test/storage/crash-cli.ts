@@ -32,7 +32,8 @@ try {
   });
   console.log(
     `OK: survived ${s.kills} kill -9s (${s.killsBeforeReady} during open), ${s.batchesAcked} acknowledged batches all present, ` +
-      `${s.entriesApplied} entries applied exactly once, in ${(s.elapsedMs / 1000).toFixed(1)} s (seed ${seed})`,
+      `${s.entriesApplied} entries applied exactly once, ${s.staleLocksTakenOver} stale store locks taken over, ` +
+      `in ${(s.elapsedMs / 1000).toFixed(1)} s (seed ${seed})`,
   );
 } catch (e) {
   console.error(`FAILED (seed ${seed}): ${e instanceof Error ? e.message : String(e)}`);

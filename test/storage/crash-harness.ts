@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRaftStorageError } from '../../raft/storage.js';
@@ -22,6 +22,10 @@ import { counterKey, crashRangeIds, entryData, entryEffect, localMutations, Prng
  *   read at the newest timestamp and at a random older one, the range-local table must equal the
  *   model's exactly (it is written with the applied index), and the per-range apply counter must
  *   equal the applied index (an entry applied twice or not at all would break it).
+ *
+ * Every reopen also goes through the store lock (store-lock.ts): a child killed after opening leaves
+ * its lock file naming a dead PID, which the reopen must take over; the clean close after the check
+ * must remove it again.
  *
  * Then the next child continues from whatever survived. Seeded: the workload and kill schedule
  * follow from the seed (the exact kill instants depend on timing, so a failure prints the seed
@@ -50,6 +54,8 @@ export interface CrashRunSummary {
   readonly killsBeforeReady: number;
   readonly batchesAcked: number;
   readonly entriesApplied: number;
+  /** Reopens that found a dead child's lock file and took it over. */
+  readonly staleLocksTakenOver: number;
   readonly elapsedMs: number;
 }
 
@@ -97,6 +103,7 @@ export async function runCrashTest(opts: CrashRunOptions): Promise<CrashRunSumma
     killsBeforeReady: results.reduce((n, r) => n + r.killsBeforeReady, 0),
     batchesAcked: results.reduce((n, r) => n + r.batchesAcked, 0),
     entriesApplied: results.reduce((n, r) => n + r.entriesApplied, 0),
+    staleLocksTakenOver: results.reduce((n, r) => n + r.staleLocksTakenOver, 0),
     elapsedMs: Date.now() - startedMs,
   };
 }
@@ -112,8 +119,10 @@ async function runLane(opts: CrashRunOptions): Promise<CrashRunSummary> {
       { verifiedApplied: 0, counter: 0, versions: new Map(), local: new Map(), ackedTerms: new Map(), maxHsTerm: 0, maxCommit: 0, maxApplied: 0, maxLast: 0 },
     ]),
   );
+  const lockPath = `${dbPath}.lock`;
   let killsBeforeReady = 0;
   let batchesAcked = 0;
+  let staleLocksTakenOver = 0;
   try {
     for (let cycle = 0; cycle < opts.kills; cycle++) {
       const fail = (what: string): never => {
@@ -126,9 +135,13 @@ async function runLane(opts: CrashRunOptions): Promise<CrashRunSummary> {
         fail,
       });
       if (!sawReady) killsBeforeReady++;
+      const lockLeft = existsSync(lockPath);
+      if (sawReady && !lockLeft) fail('the killed child had opened the store but left no lock file');
+      if (lockLeft) staleLocksTakenOver++;
       batchesAcked += acks.length;
       for (const ack of acks) recordAck(models, ack);
       check(dbPath, models, prng, fail);
+      if (existsSync(lockPath)) fail('the lock file is still there after the check closed the store');
       if (cycle % 25 === 24) opts.log?.(`cycle ${cycle + 1}/${opts.kills}: ${batchesAcked} batches acked, ranges applied ${[...models.values()].map((m) => m.verifiedApplied).join('/')}`);
     }
     return {
@@ -136,6 +149,7 @@ async function runLane(opts: CrashRunOptions): Promise<CrashRunSummary> {
       killsBeforeReady,
       batchesAcked,
       entriesApplied: [...models.values()].reduce((n, m) => n + m.verifiedApplied, 0),
+      staleLocksTakenOver,
       elapsedMs: Date.now() - startedMs,
     };
   } finally {
