@@ -22,7 +22,7 @@ export function createAdminService(node: Node): AdminHandlers {
   const clientOf = (s: StoreId): AdminClient | undefined => {
     let c = clients.get(s);
     if (c !== undefined) return c;
-    const address = node.gateway.addressOf(s);
+    const address = node.gateway.dialAddressOf(s);
     if (address === undefined) return undefined;
     const Ctor = adminProto().rangekv.v1.Admin;
     c = new Ctor(address, grpc.credentials.createInsecure());

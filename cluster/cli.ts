@@ -8,6 +8,7 @@ import { fromHex, toBytes, toHex, toText } from './client/bytes.js';
 import { readConsistencies, type ReadConsistency } from './client/call-options.js';
 import { isAddress } from './client/client-options.js';
 import type { KeyValue } from './client/results.js';
+import { registerDemo } from './cli-demo.js';
 import { ConfigError, loadClusterConfig } from './cluster-config.js';
 import { KvError } from './kv-error.js';
 import type { NodeOptions, RunningNode } from './node-options.js';
@@ -57,7 +58,7 @@ export interface CliContext {
 /** Adds one command (with its subcommands) to the program. `rangekv demo` plugs in as one more. */
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
-export const commandRegistrars: CommandRegistrar[] = [registerStart, registerKv];
+export const commandRegistrars: CommandRegistrar[] = [registerStart, registerKv, registerDemo];
 
 export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = defaultDeps, registrars: readonly CommandRegistrar[] = commandRegistrars): Promise<number> {
   const ctx: CliContext = { io, deps, exitCode: exitCodes.ok };

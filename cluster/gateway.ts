@@ -31,10 +31,15 @@ export class Gateway {
   private readonly directory = new Map<number, RangeLocationInfo>();
   private readonly clients = new Map<StoreId, KVClient>();
 
+  /** Client-facing addresses (the cluster config's), for Locate answers and leader hints. */
+  private readonly publicAddresses = new Map<StoreId, string>();
+
   constructor(
     private readonly node: Node,
+    /** Addresses this node dials to forward (may be the fault harness's link proxies). */
     private readonly addresses: ReadonlyMap<StoreId, string>,
   ) {
+    for (const s of node.options.cluster.stores) this.publicAddresses.set(s.storeId, s.address);
     for (const r of node.options.cluster.initialRanges) {
       const replicas = r.stores.map((s, i) => ({ storeId: s, replicaId: i + 1, role: 'voter' as const }));
       this.directory.set(r.rangeId, {
@@ -44,15 +49,18 @@ export class Gateway {
     }
   }
 
+  /** The client-facing address of a store (what clients are told to dial). */
   addressOf(store: StoreId): string | undefined {
-    if (store === this.node.storeId) return this.node.address;
+    return this.publicAddresses.get(store);
+  }
+
+  /** The address this node dials to reach a store (for node-to-node calls). */
+  dialAddressOf(store: StoreId): string | undefined {
     return this.addresses.get(store);
   }
 
   allStores(): [StoreId, string][] {
-    const out: [StoreId, string][] = [];
-    for (const [s, a] of this.addresses) out.push([s, s === this.node.storeId ? this.node.address : a]);
-    return out;
+    return [...this.publicAddresses];
   }
 
   /** The range containing `key`, with the freshest knowledge: local replicas first. */

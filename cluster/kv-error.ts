@@ -60,6 +60,13 @@ export interface KvErrorDetail {
 }
 
 export class KvError extends Error {
+  /**
+   * True when the error was made on this side from a failed call (no answer from a rangekv node:
+   * connection lost, deadline passed in transit). A request that failed this way may still have
+   * been received and acted on.
+   */
+  transportFailure = false;
+
   constructor(
     readonly code: KvErrorCode,
     message: string,
@@ -139,20 +146,28 @@ export function kvErrorFromServiceError(e: ServiceError): KvError {
       return new KvError(parsed.code, message, parsed.detail);
     }
   }
+  let err: KvError;
   switch (e.code) {
     case GrpcStatus.UNAVAILABLE:
-      return new KvError('UNAVAILABLE', e.details || 'node unreachable');
+      err = new KvError('UNAVAILABLE', e.details || 'node unreachable');
+      break;
     case GrpcStatus.DEADLINE_EXCEEDED:
-      return new KvError('DEADLINE_EXCEEDED', e.details || 'deadline exceeded');
+      err = new KvError('DEADLINE_EXCEEDED', e.details || 'deadline exceeded');
+      break;
     case GrpcStatus.INVALID_ARGUMENT:
-      return new KvError('INVALID_ARGUMENT', e.details);
+      err = new KvError('INVALID_ARGUMENT', e.details);
+      break;
     case GrpcStatus.RESOURCE_EXHAUSTED:
-      return new KvError('OVERLOADED', e.details);
+      err = new KvError('OVERLOADED', e.details);
+      break;
     case GrpcStatus.CANCELLED:
-      return new KvError('OUTCOME_UNKNOWN', e.details || 'call cancelled');
+      err = new KvError('OUTCOME_UNKNOWN', e.details || 'call cancelled');
+      break;
     default:
-      return new KvError('INTERNAL', `${GrpcStatus[e.code] ?? e.code}: ${e.details}`);
+      err = new KvError('INTERNAL', `${GrpcStatus[e.code] ?? e.code}: ${e.details}`);
   }
+  err.transportFailure = true;
+  return err;
 }
 
 function parseDetail(raw: string): { code: KvErrorCode; detail: KvErrorDetail } | undefined {

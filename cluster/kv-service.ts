@@ -196,6 +196,8 @@ async function routeRequest<T>(
   needsLeader: boolean,
   /** Whether a forwarded call that fails ambiguously may be retried (reads; writes with a session). */
   idempotent: boolean,
+  /** Reads may end with any error; only writes care whether an attempt may have been applied. */
+  readOnly: boolean,
   local: (r: Replica) => Promise<T>,
   remote: (store: StoreId, info: RangeLocationInfo) => Promise<T>,
 ): Promise<T> {
@@ -204,6 +206,14 @@ async function routeRequest<T>(
   let lastError: KvError | undefined;
   /** Set once the local replica answered without knowing a leader: ask the others instead. */
   let avoidSelf = false;
+  /**
+   * Set once a forwarded attempt failed without an answer (it may have been received and applied).
+   * From then on a write can only end in success (a retry answered from the exactly-once table) or
+   * OUTCOME_UNKNOWN, never in a definite error.
+   */
+  let ambiguous = false;
+  const finalError = (e: KvError): KvError =>
+    ambiguous && !readOnly ? new KvError('OUTCOME_UNKNOWN', `an earlier attempt may have been applied; last error: ${e.code}: ${e.message}`) : e;
   for (let attempt = 0; attempt < forwardAttemptsMax; attempt++) {
     if (Date.now() >= h.deadlineAtMs) break;
     const info = node.gateway.locate(key);
@@ -222,6 +232,7 @@ async function routeRequest<T>(
     } catch (e) {
       if (!isKvError(e)) throw e;
       lastError = e;
+      if (e.transportFailure || e.code === 'OUTCOME_UNKNOWN') ambiguous = true;
       node.gateway.learnFromError(info.descriptor.rangeId, e);
       const retry =
         e.code === 'NOT_LEADER' ||
@@ -229,17 +240,12 @@ async function routeRequest<T>(
         e.code === 'RANGE_NOT_FOUND' ||
         e.code === 'KEY_NOT_IN_RANGE' ||
         (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId));
-      if (!retry) {
-        if (!idempotent && target !== node.storeId && (e.code === 'UNAVAILABLE' || e.code === 'DEADLINE_EXCEEDED')) {
-          throw new KvError('OUTCOME_UNKNOWN', `the write was sent to store ${target} and its outcome is unknown: ${e.message}`);
-        }
-        throw e;
-      }
+      if (!retry) throw finalError(e);
       if (e.code === 'NOT_LEADER' && e.detail.leaderStoreId === undefined && target === node.storeId) avoidSelf = true;
       await sleep(Math.min(e.detail.retryAfterMs ?? 20 * (attempt + 1), Math.max(0, h.deadlineAtMs - Date.now())));
     }
   }
-  throw lastError ?? new KvError('DEADLINE_EXCEEDED', 'deadline passed while routing the request');
+  throw finalError(lastError ?? new KvError('DEADLINE_EXCEEDED', 'deadline passed while routing the request'));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -293,6 +299,7 @@ async function get(node: Node, req: GetRequest__Output, h: Header): Promise<GetR
     h,
     key,
     consistency === 'linearizable',
+    true,
     true,
     (r) =>
       localRead(node, r, consistency, h, (applied) => {
@@ -378,6 +385,7 @@ async function scan(node: Node, req: ScanRequest__Output, h: Header): Promise<Sc
     routed !== undefined ? spanStart.length > 0 ? spanStart : routeKey : routeKey,
     consistency === 'linearizable',
     true,
+    true,
     (r) => localRead(node, r, consistency, h, (applied) => execute(r, applied)),
     (store, loc) => node.gateway.call<ScanRequest__Output, ScanResponse>(store, 'Scan', withRoute(req, h, loc), h.deadlineAtMs),
   );
@@ -402,6 +410,7 @@ async function write<Req extends { header?: RequestHeader__Output | null }>(
     key,
     true,
     h.session !== null,
+    false,
     (r) => localWrite(node, r, h, op),
     async (store, info) => {
       const res = await node.gateway.call<Req, { header: ResponseHeader | null } & Record<string, unknown>>(store, method, withRoute(req, h, info), h.deadlineAtMs);
@@ -449,8 +458,14 @@ function writeFromResponse(method: WriteMethod, res: Record<string, unknown>): A
 
 function locate(node: Node, req: LocateRequest__Output): LocateResponse {
   const limit = req.limit === 0 ? 1 : Math.min(req.limit, 1000);
-  const end: Uint8Array = req.end.length === 0 ? Buffer.concat([req.key, Buffer.from([0])]) : req.end;
-  const ranges = node.gateway.rangesIn(req.key, end, limit);
+  let ranges: RangeLocationInfo[];
+  if (req.before) {
+    const info = node.gateway.locateBefore(req.key);
+    ranges = info === undefined ? [] : [info];
+  } else {
+    const end: Uint8Array = req.toEnd ? new Uint8Array(0) : req.end.length === 0 ? Buffer.concat([req.key, Buffer.from([0])]) : req.end;
+    ranges = node.gateway.rangesIn(req.key, end, limit);
+  }
   return {
     ranges: ranges.map(({ descriptor: d, leader }) => ({
       rangeId: String(d.rangeId),

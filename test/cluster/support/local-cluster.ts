@@ -98,12 +98,14 @@ export class LocalCluster {
     const entry = join(distDir(), 'test', 'cluster', 'support', 'node-process.js');
     const proc = spawn(process.execPath, [entry, Buffer.from(JSON.stringify(spec)).toString('base64')], { stdio: ['ignore', 'pipe', 'pipe'] });
     m.proc = proc;
-    proc.stderr?.pipe(m.log, { end: false });
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      if (!m.log.writableEnded) m.log.write(chunk);
+    });
     return new Promise<void>((resolve, reject) => {
       let buffered = '';
       const timer = setTimeout(() => reject(new Error(`store ${storeId} did not start in 20 s (log: ${join(this.dir, `store-${storeId}.log`)})`)), 20_000);
       proc.stdout?.on('data', (chunk: Buffer) => {
-        m.log.write(chunk);
+        if (!m.log.writableEnded) m.log.write(chunk);
         if (buffered !== '\u0000') {
           buffered += chunk.toString();
           if (buffered.includes('READY ')) {
