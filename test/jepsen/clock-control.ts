@@ -3,6 +3,7 @@
  * through a hook the node implementation exposes (ClusterDriver.setClockOffsetMs). Offsets are
  * absolute (relative to the real clock), so resetting is setting 0.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeName } from './directed-link.js';
 import { writeFaketimeOffset } from './faketime.js';
@@ -47,6 +48,7 @@ export class FaketimeClockControl extends OffsetTable implements ClockControl {
 
   constructor(nodeCount: number, directory: string) {
     super(nodeCount);
+    mkdirSync(directory, { recursive: true });
     this.controlFiles = Array.from({ length: nodeCount }, (_, i) => join(directory, `${nodeName(i)}.faketime`));
     for (const file of this.controlFiles) writeFaketimeOffset(file, 0);
   }

@@ -3,7 +3,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LinkProxy } from './link-proxy.js';
+import { LinkProxy, resetSocket } from './link-proxy.js';
 import { LinkProxyMesh } from './link-proxy-mesh.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -169,6 +169,22 @@ describe('LinkProxy', () => {
     await peer.connected;
     peer.socket.write('anyone?');
     expect(await peer.waitClosed(1000)).toBe(true);
+  });
+});
+
+describe('resetSocket', () => {
+  it('closes a socket whose shutdown is pending without the EINVAL that leaves Node spinning at exit', async () => {
+    // Node 20: socket.end() then socket.resetAndDestroy() emits EINVAL from libuv and leaves the
+    // handle behind; the process then busy-loops in its exit cleanup forever.
+    const port = await echoServer();
+    const peer = new Peer(port);
+    await peer.connected;
+    const errors: string[] = [];
+    peer.socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+    peer.socket.end();
+    resetSocket(peer.socket);
+    expect(await peer.waitClosed(1000)).toBe(true);
+    expect(errors).toEqual([]);
   });
 });
 

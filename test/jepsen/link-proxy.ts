@@ -71,6 +71,18 @@ interface QueuedChunk {
   readonly dueMs: number;
 }
 
+/**
+ * Closes a socket with a TCP reset, as a network that drops a connection does. Only when no
+ * shutdown (FIN) is under way or done on it: libuv refuses to reset such a socket (EINVAL), and
+ * Node then leaves its handle half-torn-down, which can make the process spin at exit. Those get a
+ * plain destroy — the FIN has gone out already.
+ */
+export function resetSocket(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded || socket.connecting) socket.destroy();
+  else socket.resetAndDestroy();
+}
+
 /** One direction of one connection. */
 class Pump {
   private readonly queue: QueuedChunk[] = [];
@@ -198,8 +210,8 @@ class ProxiedConnection {
     this.finished = true;
     this.forward.clear();
     this.backward?.clear();
-    if (!this.client.destroyed) this.client.resetAndDestroy();
-    if (this.upstream !== null && !this.upstream.destroyed) this.upstream.resetAndDestroy();
+    resetSocket(this.client);
+    if (this.upstream !== null) resetSocket(this.upstream);
     this.proxy.forget(this);
   }
 
@@ -379,7 +391,7 @@ export class LinkProxy {
 
   private onConnection(socket: net.Socket): void {
     if (this.closed || this.currentMode === 'reset') {
-      socket.resetAndDestroy();
+      resetSocket(socket);
       return;
     }
     this.accepted += 1;
