@@ -53,6 +53,7 @@ import { Transport, type SnapshotOffer, type SnapshotOutcome } from './transport
 /** Bounds on replicas created by contact from a leader, before their first snapshot arrives. */
 const uninitializedMax = 1000;
 const uninitializedTtlMs = 60_000;
+const statsIntervalMs = 10_000;
 
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   return Node.start(options);
@@ -119,6 +120,9 @@ export class Node implements RunningNode {
   private lastTickAtMs = performance.now();
   private tickTimer: NodeJS.Timeout | undefined;
   private turns = 0;
+  /** Counters for the periodic activity log (and Admin.Status). */
+  readonly counters = { turns: 0, commits: 0, commitMs: 0, readies: 0, proposals: 0, messagesIn: 0, messagesOut: 0 };
+  private statsTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private stoppedPromise: Promise<void> | undefined;
   private fatal: KvError | undefined;
@@ -166,6 +170,8 @@ export class Node implements RunningNode {
       throw e;
     }
     node.tickTimer = setInterval(() => node.scheduleTurn(), opts.tickMs);
+    node.statsTimer = setInterval(() => node.logActivity(), statsIntervalMs);
+    node.statsTimer.unref();
     node.logger.info({ address: node.address, ranges: node.replicas.size, clusterId: options.cluster.clusterId }, 'node started');
     node.scheduleTurn();
     return node;
@@ -332,6 +338,7 @@ export class Node implements RunningNode {
   // Transport callbacks
 
   private onRaftMessages(from: StoreId, envelopes: RaftEnvelope[]): void {
+    this.counters.messagesIn += envelopes.length;
     for (const env of envelopes) this.inbox.push({ fromStore: from, env });
     this.scheduleTurn();
   }
@@ -401,6 +408,7 @@ export class Node implements RunningNode {
     this.turnScheduled = false;
     if (this.stopping || this.fatal !== undefined) return;
     this.turns++;
+    this.counters.turns++;
     try {
       this.tickToNow();
       this.stepInbound();
@@ -532,7 +540,9 @@ export class Node implements RunningNode {
     }
     for (const r of this.replicas.values()) {
       if (!r.hasQueuedWork()) continue;
+      const before = r.proposalsAppended;
       r.submitQueued(() => this.notLeader(r));
+      this.counters.proposals += r.proposalsAppended - before;
       this.dirty.add(r);
       this.awake.add(r);
     }
@@ -718,8 +728,14 @@ export class Node implements RunningNode {
     }
     if (!batch.isEmpty) {
       const t0 = performance.now();
-      batch.commit();
+      // Only appends, votes/terms and snapshots must be fsynced before anything leaves; a batch of
+      // applied state alone is recomputable from the (durable) log, so it skips the fsync.
+      const sync = staged.some((s) => s.ready.mustSync);
+      batch.commit({ sync });
       const ms = performance.now() - t0;
+      this.counters.commits++;
+      this.counters.commitMs += ms;
+      this.counters.readies += staged.length;
       if (ms > 100) this.logger.warn({ commitMs: Math.round(ms), readies: staged.length }, 'slow write batch commit (fsync)');
     }
     this.send(staged);
@@ -766,6 +782,7 @@ export class Node implements RunningNode {
     }
     for (const [to, envelopes] of byStore) {
       if (to === this.storeId) continue;
+      this.counters.messagesOut += envelopes.length;
       this.transport.send(to, envelopes, (s) => this.onPeerUnreachable(s));
     }
   }
@@ -823,6 +840,32 @@ export class Node implements RunningNode {
     }
   }
 
+  /** One info line per interval while the node is busy: what the loop did, for operators and profiling. */
+  private lastCounters = { ...this.counters };
+  private logActivity(): void {
+    const c = this.counters;
+    const p = this.lastCounters;
+    const d = (k: keyof typeof c): number => c[k] - p[k];
+    if (d('proposals') + d('messagesIn') > 0) {
+      const secs = statsIntervalMs / 1000;
+      this.logger.info(
+        {
+          turnsPerSec: Math.round(d('turns') / secs),
+          commitsPerSec: Math.round(d('commits') / secs),
+          commitMsAvg: d('commits') === 0 ? 0 : Number((d('commitMs') / d('commits')).toFixed(2)),
+          readiesPerCommit: d('commits') === 0 ? 0 : Number((d('readies') / d('commits')).toFixed(1)),
+          proposalsPerSec: Math.round(d('proposals') / secs),
+          messagesInPerSec: Math.round(d('messagesIn') / secs),
+          messagesOutPerSec: Math.round(d('messagesOut') / secs),
+          droppedMessages: this.transport.droppedMessages,
+          inflightRequests: this.inflightRequests,
+        },
+        'activity',
+      );
+    }
+    this.lastCounters = { ...c };
+  }
+
   /** An unexpected failure in the loop: stop acknowledging anything, fail every waiter, keep the process up for inspection. */
   private die(e: unknown): void {
     const storageFailure = e instanceof StorageError;
@@ -852,6 +895,7 @@ export class Node implements RunningNode {
     await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs))]);
     this.stopping = true;
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
     const err = new KvError('SHUTTING_DOWN', `store ${this.storeId} shut down`);
     for (const r of this.replicas.values()) r.failAll(err);
     server?.forceShutdown();

@@ -79,6 +79,7 @@ export class Replica {
   private stagedSnapshot: { index: LogIndex; staged: StagedSnapshot; receiver: SnapshotReceiver } | undefined = undefined;
   lastLeader: NodeId = NoNode;
   lastRole = 'follower';
+  proposalsAppended = 0;
   /** Replica GC bookkeeping (see Node.checkLeaderless). */
   leaderlessSinceMs: number | undefined = undefined;
   gcCheckInFlight = false;
@@ -159,6 +160,7 @@ export class Replica {
       switch (r.outcome) {
         case 'appended':
           this.inflight.set(r.index, { term: r.term, waiter: p.waiter });
+          this.proposalsAppended++;
           break;
         case 'forwarded':
           // Unreachable: we checked leadership. Refuse rather than leave the outcome unknowable.

@@ -27,6 +27,8 @@ interface ClientHeader {
   firstIncompleteSeq: number;
   lastActiveMs: number;
   results: number;
+  /** The smallest seq with a stored result (0 when none): cleanup is needed only when it is obsolete. */
+  oldestSeq: number;
 }
 
 /**
@@ -64,22 +66,31 @@ export class SessionTable {
   }
 
   record(clientId: Uint8Array, seq: number, firstIncompleteSeq: number, result: WriteResult, now: Timestamp): void {
-    const h = this.header(clientId) ?? { firstIncompleteSeq: 0, lastActiveMs: 0, results: 0 };
+    const h = this.header(clientId) ?? { firstIncompleteSeq: 0, lastActiveMs: 0, results: 0, oldestSeq: 0 };
     h.firstIncompleteSeq = Math.max(h.firstIncompleteSeq, firstIncompleteSeq);
     h.lastActiveMs = Math.max(h.lastActiveMs, physicalMsOf(now));
     if (this.read(resultKey(clientId, seq)) === null) h.results++;
     this.write(resultKey(clientId, seq), encodeWriteResult(result));
-    // Forget answered results (oldest first, bounded); and the oldest beyond the per-client cap.
-    let budget = this.limits.cleanupPerWriteMax;
-    for (const { key } of this.oldestResults(clientId, budget)) {
-      const s = seqOf(key);
-      if (s >= h.firstIncompleteSeq && h.results <= this.limits.resultsPerClientMax) break;
-      if (s === seq) continue;
-      this.write(key, null);
-      h.results = Math.max(0, h.results - 1);
-      // A result forgotten only because of the cap: the client must not retry it any more.
-      if (s >= h.firstIncompleteSeq) h.firstIncompleteSeq = s + 1;
-      if (--budget === 0) break;
+    if (h.oldestSeq === 0 || seq < h.oldestSeq) h.oldestSeq = seq;
+    // Forget answered results (oldest first, bounded) and the oldest beyond the per-client cap —
+    // but only look when there is something to forget (the common case costs no scan).
+    if (h.oldestSeq < h.firstIncompleteSeq || h.results > this.limits.resultsPerClientMax) {
+      let budget = this.limits.cleanupPerWriteMax;
+      let oldestKept = 0;
+      for (const { key } of this.oldestResults(clientId, budget + 1)) {
+        const s = seqOf(key);
+        const obsolete = s !== seq && (s < h.firstIncompleteSeq || h.results > this.limits.resultsPerClientMax);
+        if (!obsolete || budget === 0) {
+          oldestKept = s;
+          break;
+        }
+        this.write(key, null);
+        h.results = Math.max(0, h.results - 1);
+        // A result forgotten only because of the cap: the client must not retry it any more.
+        if (s >= h.firstIncompleteSeq) h.firstIncompleteSeq = s + 1;
+        budget--;
+      }
+      h.oldestSeq = oldestKept === 0 ? seq : Math.min(oldestKept, seq);
     }
     this.write(headerKey(clientId), encodeHeader(h));
   }
@@ -166,14 +177,14 @@ function hex(b: Uint8Array): string {
 const headerFormat = 1;
 
 function encodeHeader(h: ClientHeader): Uint8Array {
-  return new ByteWriter(24).u8(headerFormat).uint(h.firstIncompleteSeq).uint(h.lastActiveMs).uint(h.results).finish();
+  return new ByteWriter(32).u8(headerFormat).uint(h.firstIncompleteSeq).uint(h.lastActiveMs).uint(h.results).uint(h.oldestSeq).finish();
 }
 
 function decodeHeader(bytes: Uint8Array): ClientHeader {
   const r = new ByteReader(bytes);
   const v = r.u8('session header format');
   if (v !== headerFormat) throw new CodecError(`unknown session header format ${v}`);
-  const h = { firstIncompleteSeq: r.uint('first incomplete seq'), lastActiveMs: r.uint('last active'), results: r.uint('results') };
+  const h = { firstIncompleteSeq: r.uint('first incomplete seq'), lastActiveMs: r.uint('last active'), results: r.uint('results'), oldestSeq: r.uint('oldest seq') };
   r.expectEnd('session header');
   return h;
 }

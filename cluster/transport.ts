@@ -206,10 +206,12 @@ async function receiveSnapshot(
   return handlers.onSnapshot({ fromStore: Number(header.fromStoreId) as StoreId, rangeId: env.rangeId, message: env.message, chunks: chunks() });
 }
 
+/** Batches queued on a peer's stream before further ones are dropped (one batch per loop turn). */
+const queuedBatchesMax = 1024;
+
 class PeerConnection {
   private client: InternalClient | undefined;
   private stream: grpc.ClientDuplexStream<RaftBatch, RaftBatchReply__Output> | undefined;
-  private writable = true;
   private redialAtMs = 0;
   private readonly batchBytesMax: number;
 
@@ -243,7 +245,6 @@ class PeerConnection {
     if (Date.now() < this.redialAtMs) return undefined;
     const stream = this.ensureClient().Raft();
     this.stream = stream;
-    this.writable = true;
     const broken = (why: string): void => {
       if (this.stream !== stream) return;
       this.stream = undefined;
@@ -256,9 +257,6 @@ class PeerConnection {
         this.opts.logger.warn({ peer: this.storeId, code: reply.errorCode, message: reply.message }, 'peer refused raft traffic');
       }
     });
-    stream.on('drain', () => {
-      this.writable = true;
-    });
     stream.on('error', (e: Error) => broken(e.message));
     stream.on('end', () => broken('ended'));
     stream.on('close', () => broken('closed'));
@@ -267,7 +265,11 @@ class PeerConnection {
 
   send(envelopes: readonly RaftEnvelope[], onUnreachable: (storeId: StoreId) => void): boolean {
     const stream = this.ensureStream(onUnreachable);
-    if (stream === undefined || !this.writable) return false;
+    if (stream === undefined) return false;
+    // `write` returning false only means the stream's buffer passed its (small) high-water mark;
+    // the batch is still queued. Drop only past a real bound, when the peer is slow or gone: raft
+    // retransmits, and an unbounded queue would grow without limit.
+    if (stream.writableLength >= queuedBatchesMax) return false;
     const { clusterId, storeId } = this.opts;
     // Split very large turns so one write never exceeds the message size bound.
     let start = 0;
@@ -280,8 +282,7 @@ class PeerConnection {
         bytes = next;
         end++;
       }
-      const ok = stream.write({ clusterId, fromStoreId: storeId, toStoreId: this.storeId, messages: bytes });
-      if (!ok) this.writable = false;
+      stream.write({ clusterId, fromStoreId: storeId, toStoreId: this.storeId, messages: bytes });
       start = end;
     }
     return true;

@@ -4,7 +4,7 @@
  * what, mvcc-reader.ts for the key encoding.
  */
 export { Store, type StoreOptions, type StoreIdentity, type StoreStats, type GcResult } from './store.js';
-export { WriteBatch, type BatchOp, type CommitStats } from './write-batch.js';
+export { WriteBatch, type BatchOp, type CommitOptions, type CommitStats } from './write-batch.js';
 export { RangeLogStorage } from './range-log-storage.js';
 export type { RangeState, RangeInit, AppliedState } from './range-state.js';
 export { StorageError, isStorageError, type StorageErrorCode } from './storage-error.js';

@@ -14,7 +14,10 @@ import type BetterSqlite3 from 'better-sqlite3';
  *   panic and power loss. With NORMAL the WAL is fsynced only at checkpoints: a commit would
  *   survive kill -9 (its pages are in the OS page cache) but the last transactions could vanish on
  *   power loss — a raft node that acked an append or a vote and then forgot it breaks safety, so
- *   NORMAL is never used. (OFF would risk corruption, not just loss.)
+ *   NORMAL is never used for those. It is used, per commit, only for batches that hold nothing but
+ *   recomputable applied state (WriteBatch.commit({ sync: false }), see CommitOptions): the WAL is
+ *   sequential, so power loss keeps a prefix of commits and the next synced commit makes all
+ *   earlier ones durable. (OFF would risk corruption, not just loss.)
  *
  * wal_autocheckpoint = walAutocheckpointPages (default 10,000 pages ≈ 40 MiB)
  *   When the WAL passes this size, the committing call copies WAL pages back into the database

@@ -28,7 +28,7 @@ import { isSqliteError, storageErrorFromSqlite } from './sqlite-errors.js';
 import { StorageError } from './storage-error.js';
 import { StoreLock } from './store-lock.js';
 import type { Timestamp } from './timestamp.js';
-import { WriteBatch, type BatchCommitter, type CommitStats } from './write-batch.js';
+import { WriteBatch, type BatchCommitter, type CommitOptions, type CommitStats } from './write-batch.js';
 
 export interface StoreOptions {
   /** Path of the SQLite database file; its directory is created if missing. */
@@ -305,7 +305,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   }
 
   /** @internal Use `batch().commit()`. */
-  commitBatch(batch: WriteBatch): CommitStats {
+  commitBatch(batch: WriteBatch, options: CommitOptions = {}): CommitStats {
     this.checkWritable();
     if (batch.isEmpty) {
       return { entriesAppended: 0, mutationsApplied: 0, localMutationsApplied: 0, rangesTouched: 0, durableWrite: false };
@@ -320,7 +320,17 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       localValueBytesMax: this.localTable.limits.valueBytesMax,
       isLiveStaged: (staged) => this.isLiveStaged(staged),
     });
-    this.write('committing a write batch', () => this.writer.execute(plan.actions));
+    if (options.sync === false) {
+      // See CommitOptions.sync: recomputable state only; durable with the next synced commit.
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        this.write('committing a write batch', () => this.writer.execute(plan.actions));
+      } finally {
+        if (this.fenceError === null && !this.closed) this.db.pragma('synchronous = FULL');
+      }
+    } else {
+      this.write('committing a write batch', () => this.writer.execute(plan.actions));
+    }
     // Durable from here on: publish the new states, then the cache.
     for (const d of plan.drafts.values()) {
       if (d.state === null) {

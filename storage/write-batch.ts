@@ -45,7 +45,22 @@ export interface CommitStats {
 
 /** Implemented by the Store: the only writer of the database. */
 export interface BatchCommitter {
-  commitBatch(batch: WriteBatch): CommitStats;
+  commitBatch(batch: WriteBatch, options: CommitOptions): CommitStats;
+}
+
+export interface CommitOptions {
+  /**
+   * Default true: the commit is fsynced (survives power loss) before `commit()` returns.
+   *
+   * `false` is for batches whose loss on power failure is harmless because it can be recomputed:
+   * applied state (mutations, applied index, range-local writes, log truncation) whose log entries
+   * are already durable, and commit-index-only hard states. Such a commit survives kill -9 (it is in
+   * the OS page cache) and becomes durable with the next fsynced commit: the WAL is one sequential
+   * file, so power loss keeps a prefix of commits, and a later synced commit (or checkpoint) makes
+   * everything before it durable. After a power cut the node simply re-applies from the log.
+   * Never use it for log appends, votes or terms, snapshot installs, or range creation.
+   */
+  readonly sync?: boolean;
 }
 
 /**
@@ -138,11 +153,11 @@ export class WriteBatch {
     return this.push({ kind: 'mvccLocal', mutations });
   }
 
-  /** Writes the batch durably (one transaction, one fsync). A batch is committed at most once. */
-  commit(): CommitStats {
+  /** Writes the batch durably (one transaction, one fsync; see CommitOptions.sync). A batch is committed at most once. */
+  commit(options: CommitOptions = {}): CommitStats {
     invariant(!this.consumed, 'write batch committed twice');
     this.consumed = true;
-    return this.committer.commitBatch(this);
+    return this.committer.commitBatch(this, options);
   }
 
   private push(op: BatchOp): this {

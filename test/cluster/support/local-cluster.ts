@@ -96,7 +96,9 @@ export class LocalCluster {
       ...(this.opts.logRetainEntries !== undefined ? { logRetainEntries: this.opts.logRetainEntries } : {}),
     };
     const entry = join(distDir(), 'test', 'cluster', 'support', 'node-process.js');
-    const proc = spawn(process.execPath, [entry, Buffer.from(JSON.stringify(spec)).toString('base64')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // RANGEKV_NODE_FLAGS: extra node flags for the children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const flags = (process.env['RANGEKV_NODE_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0);
+    const proc = spawn(process.execPath, [...flags, entry, Buffer.from(JSON.stringify(spec)).toString('base64')], { stdio: ['ignore', 'pipe', 'pipe'] });
     m.proc = proc;
     proc.stderr?.on('data', (chunk: Buffer) => {
       if (!m.log.writableEnded) m.log.write(chunk);
