@@ -18,6 +18,7 @@ export interface LocalClusterOptions {
   readonly faults?: FaultSwitches;
   readonly logTruncateThresholdEntries?: number;
   readonly logRetainEntries?: number;
+  readonly inflightRequestsMax?: number;
   readonly logLevel?: string;
 }
 
@@ -94,6 +95,7 @@ export class LocalCluster {
       ...(this.opts.faults !== undefined ? { faults: this.opts.faults } : {}),
       ...(this.opts.logTruncateThresholdEntries !== undefined ? { logTruncateThresholdEntries: this.opts.logTruncateThresholdEntries } : {}),
       ...(this.opts.logRetainEntries !== undefined ? { logRetainEntries: this.opts.logRetainEntries } : {}),
+      ...(this.opts.inflightRequestsMax !== undefined ? { inflightRequestsMax: this.opts.inflightRequestsMax } : {}),
     };
     const entry = join(distDir(), 'test', 'cluster', 'support', 'node-process.js');
     // RANGEKV_NODE_FLAGS: extra node flags for the children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".

@@ -21,6 +21,7 @@ export interface NodeProcessSpec {
   readonly faults?: FaultSwitches;
   readonly logTruncateThresholdEntries?: number;
   readonly logRetainEntries?: number;
+  readonly inflightRequestsMax?: number;
 }
 
 const spec = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8')) as NodeProcessSpec;
@@ -39,6 +40,7 @@ const node = await startNode({
   ...(spec.faults !== undefined ? { faults: spec.faults } : {}),
   ...(spec.logTruncateThresholdEntries !== undefined ? { logTruncateThresholdEntries: spec.logTruncateThresholdEntries } : {}),
   ...(spec.logRetainEntries !== undefined ? { logRetainEntries: spec.logRetainEntries } : {}),
+  ...(spec.inflightRequestsMax !== undefined ? { inflightRequestsMax: spec.inflightRequestsMax } : {}),
 });
 process.stdout.write(`READY ${node.address}\n`);
 let stopping = false;
