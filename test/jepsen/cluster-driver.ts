@@ -18,7 +18,11 @@ export interface ClusterNode {
   readonly host: string;
   /** Where clients (the harness's workers) connect, directly. */
   readonly clientPort: number;
-  /** Where the node listens for its peers. Peers never dial it directly: they go through proxies. */
+  /**
+   * Where the node listens for its peers. Peers never dial it directly: they go through proxies.
+   * A node with a single listening address (one gRPC server for clients and peers) listens here,
+   * and its driver's clients connect here directly; clientPort is then unused.
+   */
   readonly peerPort: number;
   /**
    * peerAddresses[j] = "host:port" this node must dial to reach node j: the proxy P(this→j).

@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CLUSTER_DRIVERS } from './cluster-drivers.js';
-import { addSharedOptions, optionsFromRaw, randomSeed } from './jepsen-command.js';
+import { addSharedOptions, optionsFromRaw } from './jepsen-command.js';
 import type { JepsenOptions } from './jepsen-options.js';
 import { JepsenConfigError, runJepsen } from './jepsen-runner.js';
 import { nemesisUnsupportedReason, parseNemesisList } from './nemesis/nemesis-registry.js';
@@ -117,7 +117,7 @@ async function main(): Promise<number> {
   }
   const probe = await factory({ nodeCount: base.nodeCount, bug: base.bug, scratchDir: join(tmpdir(), `rangekv-suite-probe-${process.pid}`) });
   await probe.stop();
-  const seedBase = base.seed ?? randomSeed();
+  const seedBase = base.seed;
   const rows: SuiteRow[] = [];
   let runIndex = 0;
   for (const workload of workloads) {

@@ -77,5 +77,3 @@ export class NemesisError extends Error {
     this.name = 'NemesisError';
   }
 }
-
-export const NO_EFFECT: NemesisEffect = { targets: [], detail: null };
