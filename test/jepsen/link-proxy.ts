@@ -18,6 +18,11 @@
  *
  * Bounded: at most `queuedBytesMax` bytes are held per direction per connection; beyond that the
  * proxy stops reading from the sender (TCP backpressure, as a full network path would).
+ *
+ * One difference from a real network remains: the proxy's kernel accepts a connection before the
+ * proxy can dial the target, so dialing a node that is down (killed) through a proxy in pass mode
+ * gives a connection that is then reset (ECONNRESET), not ECONNREFUSED. A node must treat that as
+ * an unknown outcome, which is always safe; it only costs information (more `info` operations).
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';

@@ -168,6 +168,9 @@ export class ProcessSupervisor {
         reject(new SupervisorError('SPAWN_FAILED', `${name}: ${spec.command}: ${error.message}`));
       });
     });
+    // Later 'error' events (a signal that could not be delivered) must not crash the harness; the
+    // 'exit' event is what tells the supervisor a process is gone.
+    child.on('error', () => undefined);
     return child.pid ?? -1;
   }
 
