@@ -33,7 +33,11 @@ export function entryChecksum(rangeId: number, index: number, term: number, type
   writeUint64(index, 8);
   writeUint64(term, 16);
   header.writeUInt8(typeCode, 24);
-  return crc32(data, crc32(header));
+  const headerSum = crc32(header);
+  // Skip empty data rather than pass it on: better-sqlite3 returns an empty BLOB as a Buffer over
+  // a zero-length ArrayBuffer, whose data pointer is null, and zlib's crc32 answers a null buffer
+  // with 0 (its "initial value") instead of the running sum. Adding no bytes leaves the sum as is.
+  return data.byteLength === 0 ? headerSum : crc32(data, headerSum);
 }
 
 /** Big-endian 64-bit write of a non-negative safe integer without allocating a bigint. */

@@ -132,8 +132,14 @@ function takeGuard(guardPath: string, lockPath: string, dbPath: string): BetterS
     guard.close();
     if (isSqliteError(e) && e.code.startsWith('SQLITE_BUSY')) {
       const text = readLockFileQuietly(lockPath);
-      const owner = text === null ? null : decodeOwner(text);
-      throw lockedError(dbPath, lockPath, owner?.pid, owner === null ? ' (its lock file is not written yet or just removed)' : '');
+      const recorded = text === null ? null : decodeOwner(text);
+      // The guard's holder may not have replaced a stale lock file yet: a record of a dead
+      // process names the previous owner, not the one holding the guard now.
+      // (Our own PID is alive: another Store in this process holds the guard.)
+      const self = ownerOfThisProcess();
+      const live = recorded !== null && (recorded.pid === self.pid || recordedOwnerAlive(recorded, self));
+      const owner = live ? recorded : null;
+      throw lockedError(dbPath, lockPath, owner?.pid, owner === null ? ' (its lock file is not written yet or names a previous owner)' : '');
     }
     if (isSqliteError(e)) throw storageErrorFromSqlite(e, `locking the store lock guard ${guardPath}`);
     throw e;
