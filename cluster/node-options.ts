@@ -43,8 +43,12 @@ export interface NodeOptions {
 export interface FaultSwitches {
   /** Serve linearizable reads from any replica's applied state, without ReadIndex or lease. */
   readonly staleReads?: boolean;
-  /** Acknowledge writes before the batch that makes them durable is committed. */
-  readonly ackBeforeFsync?: boolean;
+  /**
+   * Acknowledge a write as soon as the leader has appended it to its log — before a quorum has it
+   * durable, i.e. before it is committed — with the result it would have if applied now. A leader
+   * that then crashes or is cut off loses writes it acknowledged.
+   */
+  readonly ackBeforeCommit?: boolean;
   /** Apply a retried write again instead of answering from the exactly-once table. */
   readonly skipDedup?: boolean;
 }

@@ -230,6 +230,7 @@ export class Node implements RunningNode {
       storage,
     );
     const replica = new Replica(raw, storage, descriptor, replicaId, log);
+    replica.ackBeforeCommit = this.opts.faults.ackBeforeCommit === true;
     this.replicas.set(descriptor.rangeId, replica);
     this.awake.add(replica);
     this.dirty.add(replica);
@@ -716,7 +717,7 @@ export class Node implements RunningNode {
     for (const r of this.dirty) {
       if (!r.raw.hasReady()) continue;
       const rd = r.raw.ready();
-      const s = r.stageReady(rd, batch, this.machine, this.store.rangeLocal(r.rangeId), this.opts.faults.ackBeforeFsync === true);
+      const s = r.stageReady(rd, batch, this.machine, this.store.rangeLocal(r.rangeId));
       staged.push(s);
       // Open snapshot streams now, before this batch applies more entries: the stream must be read
       // at exactly the applied index the raft snapshot names.

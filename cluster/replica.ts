@@ -144,6 +144,9 @@ export class Replica {
   }
 
   /** Hands queued proposals and reads to raft. Called in a turn, after the ticks (leases depend on it). */
+  /** Fault switch (tests only): answer writes once appended, before they are committed. */
+  ackBeforeCommit = false;
+
   submitQueued(notLeader: () => KvError): void {
     if (this.queuedTransfer !== undefined) {
       const r = this.raw.transferLeader(this.queuedTransfer);
@@ -159,8 +162,12 @@ export class Replica {
       const r = p.confChange ? this.raw.proposeEncodedConfChange(p.data) : this.raw.propose(p.data);
       switch (r.outcome) {
         case 'appended':
-          this.inflight.set(r.index, { term: r.term, waiter: p.waiter });
           this.proposalsAppended++;
+          if (this.ackBeforeCommit && !p.confChange) {
+            p.waiter.resolve({ result: guessedResult(p.data), index: r.index });
+            break;
+          }
+          this.inflight.set(r.index, { term: r.term, waiter: p.waiter });
           break;
         case 'forwarded':
           // Unreachable: we checked leadership. Refuse rather than leave the outcome unknowable.
@@ -222,12 +229,12 @@ export class Replica {
    * data), log entries, hard state, and the applied entries with their mutations and applied index.
    * Requests are completed only after the batch commits (the returned completions).
    */
-  stageReady(rd: Ready, batch: WriteBatch, machine: KvStateMachine, local: RangeLocalReader, ackBeforeFsync: boolean): StagedReady {
+  stageReady(rd: Ready, batch: WriteBatch, machine: KvStateMachine, local: RangeLocalReader): StagedReady {
     const completions: (() => void)[] = [];
     if (rd.snapshot !== undefined) this.stageSnapshot(rd.snapshot, batch);
     batch.append(this.rangeId, rd.entries);
     if (rd.hardState !== undefined) batch.setHardState(this.rangeId, rd.hardState);
-    if (rd.committedEntries.length > 0) this.stageApply(rd.committedEntries, batch, machine, local, ackBeforeFsync ? undefined : completions);
+    if (rd.committedEntries.length > 0) this.stageApply(rd.committedEntries, batch, machine, local, completions);
     const snapshotMessages: Message[] = [];
     const otherMessages: Message[] = [];
     for (const m of rd.messages) (m.type === 'snap' ? snapshotMessages : otherMessages).push(m);
@@ -244,7 +251,7 @@ export class Replica {
     batch.installSnapshot(this.rangeId, snap, pending.staged);
   }
 
-  private stageApply(entries: readonly Entry[], batch: WriteBatch, machine: KvStateMachine, local: RangeLocalReader, completions: (() => void)[] | undefined): void {
+  private stageApply(entries: readonly Entry[], batch: WriteBatch, machine: KvStateMachine, local: RangeLocalReader, completions: (() => void)[]): void {
     const mutations: MvccMutation[] = [];
     const sessions = new SessionTable(local);
     let descriptorChanged = false;
@@ -302,7 +309,7 @@ export class Replica {
   }
 
   /** A proposal of ours is answered when its index is applied: with the result if our entry is the one there. */
-  private settleProposal(e: Entry, outcome: { result: WriteResult } | { error: KvError } | undefined, completions: (() => void)[] | undefined): void {
+  private settleProposal(e: Entry, outcome: { result: WriteResult } | { error: KvError } | undefined, completions: (() => void)[]): void {
     const p = this.inflight.get(e.index);
     if (p === undefined) return;
     this.inflight.delete(e.index);
@@ -319,8 +326,7 @@ export class Replica {
       const value: AppliedWrite = { result: outcome.result, index: e.index };
       settle = () => p.waiter.resolve(value);
     }
-    if (completions === undefined) settle(); // fault switch ackBeforeFsync: answer before durability
-    else completions.push(settle);
+    completions.push(settle);
   }
 
   /** After the batch committed: answer requests, route read states, then advance the raft node. */
@@ -385,6 +391,19 @@ export class Replica {
   /** Whether a proposal is in the log (its outcome may no longer be "not applied"). */
   isInflight(index: LogIndex): boolean {
     return this.inflight.has(index);
+  }
+}
+
+/** What a write would return if applied now: the ackBeforeCommit fault switch answers with it. */
+function guessedResult(data: Uint8Array): WriteResult {
+  const cmd = decodeCommand(data);
+  switch (cmd.op.kind) {
+    case 'put':
+      return { kind: 'put', version: cmd.proposedTs };
+    case 'delete':
+      return { kind: 'delete', deleted: true, version: cmd.proposedTs };
+    case 'cas':
+      return { kind: 'cas', succeeded: true, current: cmd.op.expected, version: cmd.proposedTs };
   }
 }
 

@@ -4,8 +4,10 @@
  */
 import type { ClusterDriverFactory } from './cluster-driver.js';
 import { createFakeClusterDriver } from './fake/fake-cluster-driver.js';
+import { createRangekvClusterDriver } from './rangekv/rangekv-driver.js';
 
 export const CLUSTER_DRIVERS: Readonly<Record<string, ClusterDriverFactory>> = {
+  rangekv: createRangekvClusterDriver,
   fake: createFakeClusterDriver,
 };
 

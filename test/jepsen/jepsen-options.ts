@@ -51,7 +51,7 @@ export const JEPSEN_DEFAULTS = {
   concurrency: 10,
   seed: 1,
   outDir: 'runs',
-  cluster: 'fake',
+  cluster: 'rangekv',
   nodeCount: 5,
   bug: null,
   rateOpsPerS: 200,

@@ -18,6 +18,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const lines: string[] = [];
 const base = withDefaults({
+  cluster: 'fake',
   workload: 'register',
   nemeses: ['kill', 'partition'],
   timeS: 6,

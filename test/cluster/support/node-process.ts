@@ -22,6 +22,8 @@ export interface NodeProcessSpec {
   readonly logTruncateThresholdEntries?: number;
   readonly logRetainEntries?: number;
   readonly inflightRequestsMax?: number;
+  /** Exit when stdin closes: the node dies with its parent even if the parent was SIGKILLed. */
+  readonly exitOnStdinClose?: boolean;
 }
 
 const spec = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8')) as NodeProcessSpec;
@@ -51,3 +53,8 @@ const stop = (signal: string): void => {
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
+if (spec.exitOnStdinClose === true) {
+  process.stdin.on('end', () => stop('stdin closed'));
+  process.stdin.on('close', () => stop('stdin closed'));
+  process.stdin.resume();
+}
