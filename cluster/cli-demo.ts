@@ -18,9 +18,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .option('--data-dir <dir>', 'where the nodes keep their data', join(tmpdir(), 'rangekv-demo'))
     .option('--split <keys>', 'comma-separated split keys', 'm')
     .option('--log-level <level>', 'log level of the nodes', 'info')
+    .option('--self-test', 'write and read one key per range, then stop the cluster and exit (non-zero on failure)', false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
-    .action(async (flags: { nodes: number; port: number; dataDir: string; split: string; logLevel: string }) => {
+    .action(async (flags: { nodes: number; port: number; dataDir: string; split: string; logLevel: string; selfTest: boolean }) => {
       await runDemo({
         cliPath: fileURLToPath(new URL('./cli.js', import.meta.url)),
         nodes: flags.nodes,
@@ -30,6 +31,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         logLevel: flags.logLevel,
         out: (line) => ctx.io.stdout(`${line}\n`),
         stopSignal: ctx.io.shutdownSignal().then(() => undefined),
+        selfTest: flags.selfTest,
       });
     });
 }

@@ -47,4 +47,19 @@ describe('quick start', () => {
     expect(out).toContain('stopped.');
     rmSync(dataDir, { recursive: true, force: true });
   }, 180_000);
+
+  it('demo --self-test (what CI runs after npm test) writes and reads a key in every range, then exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rangekv-selftest-'));
+    try {
+      const r = await run(process.execPath, ['dist/cluster/cli.js', 'demo', '--self-test', '--port', '0', '--data-dir', dataDir, '--split', 'g,p'], {
+        timeout: 90_000,
+      });
+      const ok = r.stdout.split('\n').filter((l) => /^self-test: put\+get .* ok in/.test(l));
+      expect(ok.map((l) => /put\+get (\S+)/.exec(l)?.[1])).toEqual(['"\\u0000"', '"g"', '"p"']);
+      expect(r.stdout).toContain('self-test passed');
+      expect(r.stdout).toContain('stopped.');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
