@@ -36,7 +36,8 @@ export function createAdminService(node: Node): AdminHandlers {
     for (let attempt = 0; attempt < forwardAttemptsMax && Date.now() < deadlineAtMs; attempt++) {
       const r = node.replicas.get(rangeId);
       const info = node.gateway.locateRange(rangeId);
-      let target = r?.isLeader() === true ? node.storeId : (r?.leaderStore() ?? info?.leader);
+      // info already prefers what other stores told us over a lagging local replica's view.
+      let target = r?.isLeader() === true ? node.storeId : info?.leader;
       // No leader known and no replica here: ask a store that holds the range; it knows more.
       if (target === undefined && r === undefined && info !== undefined && info.descriptor.replicas.length > 0) {
         target = info.descriptor.replicas[attempt % info.descriptor.replicas.length]!.storeId;
@@ -52,7 +53,7 @@ export function createAdminService(node: Node): AdminHandlers {
       } catch (e) {
         if (!isKvError(e) || (e.code !== 'NOT_LEADER' && e.code !== 'UNAVAILABLE' && e.code !== 'RANGE_NOT_FOUND')) throw e;
         lastError = e;
-        node.gateway.learnFromError(rangeId, e);
+        if (target !== undefined) node.gateway.learnFromError(rangeId, target, e);
         await new Promise((res) => setTimeout(res, Math.min(100 * (attempt + 1), Math.max(0, deadlineAtMs - Date.now()))));
       }
     }

@@ -3,6 +3,7 @@ import type { KVClient } from '../proto/generated/rangekv/v1/KV.js';
 import { kvProto } from './grpc-definitions.js';
 import { KvError, kvErrorFromServiceError } from './kv-error.js';
 import type { Node } from './node.js';
+import type { Replica } from './replica.js';
 import {
   compareBytes,
   epochNewer,
@@ -63,10 +64,10 @@ export class Gateway {
     return [...this.publicAddresses];
   }
 
-  /** The range containing `key`, with the freshest knowledge: local replicas first. */
+  /** The range containing `key`, with the freshest knowledge (see `freshest`). */
   locate(key: Uint8Array): RangeLocationInfo | undefined {
     const local = this.node.replicaForKey(key);
-    if (local !== undefined) return { descriptor: local.descriptor, leader: local.leaderStore() ?? this.directory.get(local.rangeId)?.leader };
+    if (local !== undefined) return this.freshest(local);
     for (const info of this.directory.values()) if (rangeContainsKey(info.descriptor, key)) return info;
     return undefined;
   }
@@ -74,8 +75,20 @@ export class Gateway {
   /** What is known about a range by id. */
   locateRange(rangeId: number): RangeLocationInfo | undefined {
     const local = this.node.replicas.get(rangeId);
-    if (local !== undefined) return { descriptor: local.descriptor, leader: local.leaderStore() ?? this.directory.get(rangeId)?.leader };
+    if (local !== undefined) return this.freshest(local);
     return this.directory.get(rangeId);
+  }
+
+  /**
+   * A local replica usually knows its range best, but one that missed a change (partitioned, paused,
+   * or removed without hearing of it) holds an older descriptor than another store told us about:
+   * then the learned one wins, with its leader hint — a lagging replica's own idea of the leader is
+   * as stale as its descriptor.
+   */
+  private freshest(local: Replica): RangeLocationInfo {
+    const learned = this.directory.get(local.rangeId);
+    if (learned !== undefined && epochNewer(learned.descriptor.epoch, local.descriptor.epoch)) return learned;
+    return { descriptor: local.descriptor, leader: local.leaderStore() ?? learned?.leader };
   }
 
   /** The range holding the keys just below `end` (end empty = the last range): for reverse scans. */
@@ -105,10 +118,15 @@ export class Gateway {
     if (info === undefined || epochNewer(d.epoch, info.descriptor.epoch)) this.directory.set(d.rangeId, { descriptor: d, leader: info?.leader });
   }
 
-  /** Updates the directory from an error a store answered with. */
-  learnFromError(rangeId: number, e: KvError): void {
+  /** Updates the directory from an error `store` answered with. */
+  learnFromError(rangeId: number, store: StoreId, e: KvError): void {
     if (e.code === 'NOT_LEADER') this.learnLeader(rangeId, e.detail.leaderStoreId as StoreId | undefined);
     if (e.code === 'EPOCH_MISMATCH' && e.detail.range !== undefined) this.learnDescriptor(fromWire(e.detail.range));
+    if (e.code === 'RANGE_NOT_FOUND') {
+      // That store no longer holds the range: it cannot be its leader either.
+      const info = this.directory.get(rangeId);
+      if (info?.leader === store) this.directory.set(rangeId, { ...info, leader: undefined });
+    }
   }
 
   /** Calls `method` on another store's KV service, bounded by the deadline. */

@@ -24,7 +24,7 @@ import { encodeCommand, type ClientSession, type KvOp, type WriteResult } from '
 import type { RangeLocationInfo } from './gateway.js';
 import { KvError, isKvError, toServiceError } from './kv-error.js';
 import type { Node } from './node.js';
-import { compareBytes, epochEquals, rangeContainsKey, toWire, type StoreId } from './range-descriptor.js';
+import { compareBytes, rangeContainsKey, toWire, type StoreId } from './range-descriptor.js';
 import type { AppliedWrite, ReadMode, Replica } from './replica.js';
 import { decodeSessionToken, encodeSessionToken, mergeSessionTokens, type SessionToken } from './session-token.js';
 
@@ -175,7 +175,10 @@ function routedReplica(node: Node, h: Header, key: Uint8Array | undefined): Repl
   if (route === undefined) return undefined;
   const r = node.replicas.get(route.rangeId);
   if (r === undefined) throw new KvError('RANGE_NOT_FOUND', `store ${node.storeId} has no replica of range ${route.rangeId}`);
-  if (!epochEquals(r.descriptor.epoch, { confVersion: route.confVersion, version: route.version })) {
+  // Only the span generation matters to a data request: a membership change (confVersion) moves no
+  // keys, and raft itself decides who may serve. Refusing on confVersion made every gateway with a
+  // lagging view fail requests for as long as a membership change took to reach it.
+  if (r.descriptor.epoch.version !== route.version) {
     throw new KvError('EPOCH_MISMATCH', `range ${r.rangeId} is at epoch ${r.descriptor.epoch.confVersion}.${r.descriptor.epoch.version}`, { range: toWire(r.descriptor) });
   }
   if (key !== undefined && !rangeContainsKey(r.descriptor, key)) {
@@ -233,7 +236,7 @@ async function routeRequest<T>(
       if (!isKvError(e)) throw e;
       lastError = e;
       if (e.transportFailure || e.code === 'OUTCOME_UNKNOWN') ambiguous = true;
-      node.gateway.learnFromError(info.descriptor.rangeId, e);
+      node.gateway.learnFromError(info.descriptor.rangeId, target, e);
       const retry =
         e.code === 'NOT_LEADER' ||
         e.code === 'EPOCH_MISMATCH' ||

@@ -28,8 +28,9 @@ export interface ReplicaDescriptor {
 
 /**
  * A range: the keys [start, end) (end empty = +∞), its epoch, and its replicas. Ranges tile the
- * keyspace and never overlap. Every request names the range and epoch it was routed with; a replica
- * with another epoch answers EPOCH_MISMATCH with its descriptor.
+ * keyspace and never overlap. Every routed request names the range and epoch it was routed with; a
+ * replica whose span generation (epoch.version) differs answers EPOCH_MISMATCH with its descriptor
+ * (a confVersion difference alone is served: membership changes move no keys).
  */
 export interface RangeDescriptor {
   readonly rangeId: RangeId;
