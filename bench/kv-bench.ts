@@ -289,7 +289,10 @@ let cleaning: Promise<void> | undefined;
 /** Stops every process this run started and removes its temp dir; every caller waits for the same cleanup. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
+    // Load processes first, asked to exit on their own (a CPU profile is written only on a normal exit).
+    const exits = workers.map((w) => new Promise<void>((r) => (w.proc.exitCode !== null || w.proc.signalCode !== null ? r() : w.proc.once('exit', () => r()))));
     for (const w of workers) if (w.proc.connected) w.proc.send({ type: 'exit' } satisfies ToWorker);
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 5_000))]);
     await procs.stop();
     if (flags.keep === true) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -553,6 +556,7 @@ function activityBySegment(clusters: readonly RangekvCluster[]): { segment: stri
       for (const a of readActivity(path)) {
         const from = a.timeMs - windowMs;
         for (const s of segments) {
+          if (s.cluster !== c.name) continue;
           const overlap = Math.min(a.timeMs, s.toWallMs) - Math.max(from, s.fromWallMs);
           if (overlap >= 0.9 * windowMs) out.push({ segment: s.label, cluster: c.name, a });
         }

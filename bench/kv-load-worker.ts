@@ -185,11 +185,17 @@ async function preload(m: Extract<ToWorker, { type: 'preload' }>): Promise<RunRe
   return { type: 'result', id: m.id, ops: m.to - m.from, errors, firstError, measuredMs: performance.now() - t0, histogram: new LatencyHistogram().toJson(), misses: 0 };
 }
 
+let exiting = false;
+
+/** Closes every client and exits normally (so that a --cpu-prof profile gets written). */
 async function shutdown(): Promise<void> {
+  if (exiting) return;
+  exiting = true;
   for (const c of clients.values()) await c.close();
   for (const r of raws.values()) r.stub.close();
   etcd?.close();
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
+  setTimeout(() => process.exit(0), 50);
 }
 
 process.on('message', (raw: unknown) => {
@@ -216,7 +222,7 @@ process.on('message', (raw: unknown) => {
       break;
   }
 });
-// The parent going away (Ctrl-C, crash) ends this process too.
-process.on('disconnect', () => {
-  void shutdown().finally(() => setTimeout(() => process.exit(0), 100).unref());
-});
+// The parent going away (Ctrl-C, crash) or stopping it ends this process too.
+process.on('disconnect', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
