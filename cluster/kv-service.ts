@@ -242,7 +242,10 @@ async function routeRequest<T>(
         e.code === 'EPOCH_MISMATCH' ||
         e.code === 'RANGE_NOT_FOUND' ||
         e.code === 'KEY_NOT_IN_RANGE' ||
-        (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId));
+        (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId)) ||
+        // The exactly-once table answers a retry of an applied write with its first result, and
+        // skips the first attempt should it commit after the retry: safe to ask again.
+        (e.code === 'OUTCOME_UNKNOWN' && idempotent);
       if (!retry) throw finalError(e);
       if (e.code === 'NOT_LEADER' && e.detail.leaderStoreId === undefined && target === node.storeId) avoidSelf = true;
       await sleep(Math.min(e.detail.retryAfterMs ?? 20 * (attempt + 1), Math.max(0, h.deadlineAtMs - Date.now())));

@@ -375,11 +375,19 @@ export class Replica {
     read.waiter.resolve(value);
   }
 
-  /** Fails everything waiting here (shutdown, fenced store, replica removed). */
+  /**
+   * Fails everything waiting here (shutdown, fenced store, replica removed). Work never handed to
+   * raft fails with `error`; a proposal already in the log may still be committed by the range's
+   * next leader (a leader removing itself has usually replicated it already), so it can only be
+   * answered OUTCOME_UNKNOWN.
+   */
   failAll(error: KvError): void {
     for (const p of this.queuedProposals.splice(0)) p.waiter.reject(error);
-    for (const p of this.inflight.values()) p.waiter.reject(error);
-    this.inflight.clear();
+    if (this.inflight.size > 0) {
+      const unknown = new KvError('OUTCOME_UNKNOWN', `range ${this.rangeId}: the write was in the log when this replica stopped (${error.code}: ${error.message}); it may still be applied`);
+      for (const p of this.inflight.values()) p.waiter.reject(unknown);
+      this.inflight.clear();
+    }
     for (const r of this.queuedReads.splice(0)) r.waiter.reject(error);
     for (const r of this.readIndexWaiting.values()) r.waiter.reject(error);
     this.readIndexWaiting.clear();

@@ -3,7 +3,7 @@
  * process entry point, so tests can parse without running):
  *
  *   jepsen --workload register|set --nemesis kill,partition,clock --time 60 --concurrency 10
- *          --seed 7 [--out runs] [--cluster fake] [--nodes 5] [--bug stale-reads] ...
+ *          --seed 7 [--out runs] [--cluster rangekv|fake] [--nodes 5] [--bug stale-reads] ...
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ClockVia } from './clock-control.js';
@@ -87,7 +87,7 @@ export function addSharedOptions(program: Command): Command {
     .option('--out <dir>', 'directory the run directory is created in', JEPSEN_DEFAULTS.outDir)
     .option('--cluster <driver>', `cluster driver: ${clusterDriverNames().join(', ')}`, JEPSEN_DEFAULTS.cluster)
     .option('--nodes <n>', 'node processes', positiveInteger, JEPSEN_DEFAULTS.nodeCount)
-    .option('--bug <name>', 'switch on a test-only bug in the database under test (fake: stale-reads)')
+    .option('--bug <name>', 'switch on a test-only bug in the database under test (rangekv: stale-reads, skip-dedup, ack-before-commit; fake: stale-reads)')
     .option('--fake-bug <name>', 'the same as --bug, for the fake cluster')
     .option('--rate <ops>', 'target operations per second over all workers (0 = unthrottled)', nonNegativeNumber, JEPSEN_DEFAULTS.rateOpsPerS)
     .option('--op-timeout-ms <ms>', 'an operation still running after this is recorded as info', positiveInteger, JEPSEN_DEFAULTS.opTimeoutMs)
