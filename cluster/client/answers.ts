@@ -49,17 +49,36 @@ export function malformed(what: string): KvError {
   return new KvError('INTERNAL', `malformed answer from the server: ${what}`);
 }
 
-const uint64Pattern = /^\d{1,20}$/;
-
 export function parseUint64(s: string, what: string): bigint {
-  if (!uint64Pattern.test(s)) throw malformed(`${what} is not a uint64 (${JSON.stringify(s).slice(0, 40)})`);
+  // 1 to 20 decimal digits (checked by hand: a regex per field showed up in client profiles).
+  let digits = s.length > 0 && s.length <= 20;
+  for (let i = 0; digits && i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    digits = c >= 48 && c <= 57;
+  }
+  if (!digits) throw malformed(`${what} is not a uint64 (${JSON.stringify(s).slice(0, 40)})`);
   const v = BigInt(s);
-  if (v > 0xffff_ffff_ffff_ffffn) throw malformed(`${what} overflows uint64`);
+  if (s.length === 20 && v > 0xffff_ffff_ffff_ffffn) throw malformed(`${what} overflows uint64`);
   return v;
+}
+
+/**
+ * A decimal of at most 15 digits (exactly representable as a number), or undefined for anything
+ * else. Ids and epochs take this path on every answer; BigInt parsing is kept for the rest.
+ */
+function smallDecimal(s: string): number | undefined {
+  if (s.length === 0 || s.length > 15) return undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(s);
 }
 
 /** An id field: 0 means absent. */
 function parseOptionalId<T>(s: string, what: string, make: (n: number) => T): T | undefined {
+  const small = smallDecimal(s);
+  if (small !== undefined) return small === 0 ? undefined : make(small);
   const v = parseUint64(s, what);
   if (v === 0n) return undefined;
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed(`${what} is too large`);
@@ -73,6 +92,8 @@ function parseRequiredId<T>(s: string, what: string, make: (n: number) => T): T 
 }
 
 function parseSafeNumber(s: string, what: string): number {
+  const small = smallDecimal(s);
+  if (small !== undefined) return small;
   const v = parseUint64(s, what);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed(`${what} is too large`);
   return Number(v);

@@ -1,3 +1,4 @@
+import { Cancellation } from './cancellation.js';
 import type { AttemptFailure } from './unary-attempt.js';
 
 export type CallKind = 'read' | 'write';
@@ -18,32 +19,28 @@ export class CallContext {
   lastFailure: AttemptFailure | undefined;
   /** Addresses that failed to connect or answer during this call. */
   readonly avoid = new Set<string>();
-  /** This call's own signal, aborted when any linked signal is (the caller's, the client's close). */
-  private readonly controller = new AbortController();
-  private readonly unlinks: (() => void)[] = [];
+  /** Fires when the caller's signal does or the client closes (the client calls `abort`). */
+  readonly cancellation = new Cancellation();
+  private unlinkCallerSignal: (() => void) | undefined;
 
   constructor(
     readonly name: string,
     readonly kind: CallKind,
     timeoutMs: number,
-    linked: readonly (AbortSignal | undefined)[],
+    callerSignal: AbortSignal | undefined,
     private readonly nowMs: () => number,
+    /** Told once the call is over (the client's registry of calls in flight). */
+    private readonly onDispose: (ctx: CallContext) => void = () => {},
   ) {
     this.deadlineAtMs = nowMs() + timeoutMs;
-    for (const s of linked) {
-      if (s === undefined) continue;
-      if (s.aborted) {
-        this.controller.abort();
-        continue;
-      }
-      const onAbort = (): void => this.controller.abort();
-      s.addEventListener('abort', onAbort, { once: true });
-      this.unlinks.push(() => s.removeEventListener('abort', onAbort));
+    if (callerSignal === undefined) return;
+    if (callerSignal.aborted) {
+      this.cancellation.abort();
+      return;
     }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
+    const onAbort = (): void => this.cancellation.abort();
+    callerSignal.addEventListener('abort', onAbort, { once: true });
+    this.unlinkCallerSignal = () => callerSignal.removeEventListener('abort', onAbort);
   }
 
   remainingMs(): number {
@@ -56,11 +53,18 @@ export class CallContext {
   }
 
   get aborted(): boolean {
-    return this.controller.signal.aborted;
+    return this.cancellation.aborted;
   }
 
-  /** Unlinks from the caller's and the client's signals; call once the call is over. */
+  /** Stops the call (the client is closing): attempts in flight are cancelled, no new one starts. */
+  abort(): void {
+    this.cancellation.abort();
+  }
+
+  /** Unlinks from the caller's signal and leaves the client's registry; call once the call is over. */
   dispose(): void {
-    for (const u of this.unlinks.splice(0)) u();
+    this.unlinkCallerSignal?.();
+    this.unlinkCallerSignal = undefined;
+    this.onDispose(this);
   }
 }

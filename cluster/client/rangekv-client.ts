@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { SeededRng } from '../../raft/rng.js';
 import type { BatchGetRequest } from '../../proto/generated/rangekv/v1/BatchGetRequest.js';
 import type { BatchGetResponse__Output } from '../../proto/generated/rangekv/v1/BatchGetResponse.js';
@@ -47,12 +46,14 @@ export class RangekvClient {
   private readonly session = new SessionTracker();
   private readonly nowMs: () => number;
   private closed = false;
-  /** Aborted by close(), so that calls in flight stop at once. Every call in flight listens to it. */
-  private readonly closing = new AbortController();
+  /** Calls in flight, aborted by close() so that they stop at once. */
+  private readonly inflight = new Set<CallContext>();
+  private readonly forgetCall = (ctx: CallContext): void => {
+    this.inflight.delete(ctx);
+  };
 
   private constructor(options: RangekvClientOptions) {
     this.options = resolveClientOptions(options);
-    setMaxListeners(0, this.closing.signal);
     const o = this.options;
     const rng = options.rng ?? new SeededRng(randomInt(2 ** 31));
     this.nowMs = options.nowMs ?? (() => performance.now());
@@ -237,7 +238,7 @@ export class RangekvClient {
     if (this.closed) return;
     this.closed = true;
     this.pool.close();
-    this.closing.abort();
+    for (const ctx of [...this.inflight]) ctx.abort();
   }
 
   private async write<Req, Out, T>(name: string, key: Uint8Array, options: CallOptions, method: UnaryMethod<Req, Out>, build: (header: RequestHeader) => Req, parse: (out: Out) => Answer<T>): Promise<T> {
@@ -264,7 +265,9 @@ export class RangekvClient {
   private context(name: string, kind: CallKind, options: CallOptions): CallContext {
     this.assertOpen();
     const timeoutMs = options.timeoutMs === undefined ? this.options.timeoutMs : positive(options.timeoutMs, 'timeoutMs');
-    return new CallContext(name, kind, timeoutMs, [options.signal, this.closing.signal], this.nowMs);
+    const ctx = new CallContext(name, kind, timeoutMs, options.signal, this.nowMs, this.forgetCall);
+    this.inflight.add(ctx);
+    return ctx;
   }
 
   private consistencyOf(options: ReadOptions): ReadConsistency {
@@ -283,7 +286,7 @@ export class RangekvClient {
     const result = await attemptUnary(stub, address, kvMethods.locate, { key, end, limit }, {
       connectByWallMs: ctx.wallDeadline(this.options.connectTimeoutMs),
       answerByWallMs: ctx.wallDeadline(this.options.attemptTimeoutMs),
-      signal: ctx.signal,
+      cancellation: ctx.cancellation,
     });
     if (!result.ok) {
       if (result.failure.kind !== 'rejected') ctx.avoid.add(address);

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestHeader } from '../../proto/generated/rangekv/v1/RequestHeader.js';
 import { KvError, type KvErrorCode } from '../kv-error.js';
 import type { RetryPolicy } from '../routing/retry-policy.js';
 import type { Answer, AnswerHeader } from './answers.js';
 import type { CallContext } from './call-context.js';
+import { sleepUnlessCancelled } from './cancellation.js';
 import type { ChannelPool } from './channel-pool.js';
 import type { FailureLesson, ReplicaChoice, Router, RoutingKey, Target } from './router.js';
 import type { SessionTracker } from './session-tracker.js';
@@ -100,7 +100,7 @@ export class RequestExecutor {
     const result = await attemptUnary(stub, target.address, r.method, request, {
       connectByWallMs: ctx.wallDeadline(this.options.connectTimeoutMs),
       answerByWallMs: ctx.wallDeadline(this.options.attemptTimeoutMs),
-      signal: ctx.signal,
+      cancellation: ctx.cancellation,
     });
     if (!result.ok) return result;
     try {
@@ -155,13 +155,9 @@ export class RequestExecutor {
     } else {
       ctx.immediateRun++;
     }
-    if (d.delayMs > 0) {
-      try {
-        await sleep(d.delayMs, undefined, ctx.signal === undefined ? undefined : { signal: ctx.signal });
-      } catch {
-        this.checkContinue(ctx);
-        throw this.finalError(ctx, 'deadline');
-      }
+    if (d.delayMs > 0 && !(await sleepUnlessCancelled(d.delayMs, ctx.cancellation))) {
+      this.checkContinue(ctx);
+      throw this.finalError(ctx, 'deadline');
     }
   }
 

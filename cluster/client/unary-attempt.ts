@@ -15,6 +15,7 @@ import type { PutResponse__Output } from '../../proto/generated/rangekv/v1/PutRe
 import type { ScanRequest } from '../../proto/generated/rangekv/v1/ScanRequest.js';
 import type { ScanResponse__Output } from '../../proto/generated/rangekv/v1/ScanResponse.js';
 import { errorTrailerKey, KvError, kvErrorFromServiceError } from '../kv-error.js';
+import type { Cancellation } from './cancellation.js';
 
 /** One KV method as a plain function of (stub, request, options, callback). */
 export type UnaryMethod<Req, Res> = (stub: KVClient, request: Req, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
@@ -48,7 +49,8 @@ export interface AttemptDeadlines {
   readonly connectByWallMs: number;
   /** Wall-clock time the call is given up at (sent to the server as the gRPC deadline). */
   readonly answerByWallMs: number;
-  readonly signal: AbortSignal | undefined;
+  /** The call's cancellation: an attempt in flight is cancelled when it fires. */
+  readonly cancellation: Cancellation | undefined;
 }
 
 /**
@@ -57,23 +59,21 @@ export interface AttemptDeadlines {
  * a typed answer from the server is `lost`.
  */
 export async function attemptUnary<Req, Res>(stub: KVClient, address: string, method: UnaryMethod<Req, Res>, request: Req, d: AttemptDeadlines): Promise<AttemptResult<Res>> {
-  const connectFailure = await waitUntilReady(stub, d.connectByWallMs, d.signal);
+  const connectFailure = await waitUntilReady(stub, d.connectByWallMs, d.cancellation);
   if (connectFailure !== undefined) return { ok: false, failure: { kind: 'unreachable', address, message: connectFailure } };
   return new Promise((resolve) => {
     let settled = false;
-    const onAbort = (): void => call.cancel();
+    let unsubscribe: (() => void) | undefined;
     const call = method(stub, request, { deadline: d.answerByWallMs }, (err, value) => {
       if (settled) return;
       settled = true;
-      d.signal?.removeEventListener('abort', onAbort);
+      unsubscribe?.();
       if (err === null && value !== undefined) resolve({ ok: true, value });
       else if (err === null) resolve({ ok: false, failure: { kind: 'lost', address, error: new KvError('INTERNAL', 'empty answer'), timedOut: false } });
       else resolve({ ok: false, failure: classifyServiceError(err, address) });
     });
-    if (d.signal !== undefined) {
-      if (d.signal.aborted) call.cancel();
-      else d.signal.addEventListener('abort', onAbort, { once: true });
-    }
+    // Subscribed after the call exists; an already cancelled call is cancelled at once.
+    if (!settled && d.cancellation !== undefined) unsubscribe = d.cancellation.onAbort(() => call.cancel());
   });
 }
 
@@ -93,20 +93,29 @@ export function classifyServiceError(e: grpc.ServiceError, address: string): Att
 }
 
 /** Undefined once the channel is READY; otherwise why it will not be in time. */
-function waitUntilReady(stub: KVClient, byWallMs: number, signal: AbortSignal | undefined): Promise<string | undefined> {
+function waitUntilReady(stub: KVClient, byWallMs: number, cancellation: Cancellation | undefined): Promise<string | undefined> {
   const channel = stub.getChannel();
+  // The common case — a connection already up, nothing cancelled — costs no promise machinery beyond one.
+  if (cancellation?.aborted !== true) {
+    try {
+      if (channel.getConnectivityState(true) === grpc.connectivityState.READY) return Promise.resolve(undefined);
+    } catch {
+      return Promise.resolve('channel closed');
+    }
+  }
   return new Promise((resolveOnce) => {
     let done = false;
-    const onAbort = (): void => resolve('aborted by the caller');
+    let unsubscribe: (() => void) | undefined;
     const resolve = (why: string | undefined): void => {
       if (done) return;
       done = true;
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe?.();
       resolveOnce(why);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    unsubscribe = cancellation?.onAbort(() => resolve('aborted by the caller'));
+    if (done) return;
     const check = (): void => {
-      if (signal?.aborted === true) return resolve('aborted by the caller');
+      if (cancellation?.aborted === true) return resolve('aborted by the caller');
       let state: grpc.connectivityState;
       try {
         state = channel.getConnectivityState(true);
