@@ -304,7 +304,8 @@ async function get(node: Node, req: GetRequest__Output, h: Header): Promise<GetR
     node,
     h,
     key,
-    consistency === 'linearizable',
+    // The stale-reads fault switch also lets any local replica (a follower, maybe cut off) answer.
+    consistency === 'linearizable' && node.opts.faults.staleReads !== true,
     true,
     true,
     (r) =>
