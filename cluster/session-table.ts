@@ -47,7 +47,15 @@ interface ClientHeader {
  * table) and hands out the mutations to add to the batch.
  */
 export class SessionTable {
-  private readonly pending = new Map<string, { key: Uint8Array; value: Uint8Array | null }>();
+  private readonly pending = new Map<string, PendingWrite>();
+  /** This batch's result-key writes per client (hex client id), so cleanup looks only at its own. */
+  private readonly pendingResults = new Map<string, Map<string, PendingWrite>>();
+  /**
+   * Per client, the highest committed result key this batch's cleanup deleted: every committed key
+   * up to it is gone (cleanup deletes oldest first), so later cleanups in the batch read after it
+   * instead of paging again over everything already deleted.
+   */
+  private readonly deletedThrough = new Map<string, Uint8Array>();
 
   constructor(
     private readonly local: RangeLocalReader,
@@ -69,22 +77,23 @@ export class SessionTable {
     const h = this.header(clientId) ?? { firstIncompleteSeq: 0, lastActiveMs: 0, results: 0, oldestSeq: 0 };
     h.firstIncompleteSeq = Math.max(h.firstIncompleteSeq, firstIncompleteSeq);
     h.lastActiveMs = Math.max(h.lastActiveMs, physicalMsOf(now));
-    if (this.read(resultKey(clientId, seq)) === null) h.results++;
-    this.write(resultKey(clientId, seq), encodeWriteResult(result));
+    const key = resultKey(clientId, seq);
+    if (this.read(key) === null) h.results++;
+    this.writeResult(clientId, key, encodeWriteResult(result));
     if (h.oldestSeq === 0 || seq < h.oldestSeq) h.oldestSeq = seq;
     // Forget answered results (oldest first, bounded) and the oldest beyond the per-client cap —
     // but only look when there is something to forget (the common case costs no scan).
     if (h.oldestSeq < h.firstIncompleteSeq || h.results > this.limits.resultsPerClientMax) {
       let budget = this.limits.cleanupPerWriteMax;
       let oldestKept = 0;
-      for (const { key } of this.oldestResults(clientId, budget + 1)) {
+      for (const key of this.resultsInOrder(clientId)) {
         const s = seqOf(key);
         const obsolete = s !== seq && (s < h.firstIncompleteSeq || h.results > this.limits.resultsPerClientMax);
         if (!obsolete || budget === 0) {
           oldestKept = s;
           break;
         }
-        this.write(key, null);
+        this.writeResult(clientId, key, null);
         h.results = Math.max(0, h.results - 1);
         // A result forgotten only because of the cap: the client must not retry it any more.
         if (s >= h.firstIncompleteSeq) h.firstIncompleteSeq = s + 1;
@@ -100,6 +109,8 @@ export class SessionTable {
     const out: RangeLocalMutation[] = [];
     for (const { key, value } of this.pending.values()) out.push(value === null ? { op: 'delete', key } : { op: 'put', key, value });
     this.pending.clear();
+    this.pendingResults.clear();
+    this.deletedThrough.clear();
     return out;
   }
 
@@ -108,18 +119,47 @@ export class SessionTable {
     return bytes === null ? undefined : decodeHeader(bytes);
   }
 
-  /** A client's results in seq order, committed state with this batch's changes on top. */
-  private oldestResults(clientId: Uint8Array, limit: number): { key: Uint8Array }[] {
+  /**
+   * A client's result keys in seq order: committed state with this batch's changes on top, read
+   * lazily a small page at a time. Cleanup usually stops after the first few (only results the
+   * client has since completed are obsolete), and looks only at this client's pending writes —
+   * never at the whole batch, which made every write in a big batch pay for all the others.
+   */
+  private *resultsInOrder(clientId: Uint8Array): Generator<Uint8Array> {
     const prefix = resultPrefix(clientId);
-    const committed = this.local.scan({ prefix, limit: limit + this.pending.size });
-    const keys = new Map<string, Uint8Array>();
-    for (const { key } of committed) keys.set(hex(key), key);
-    for (const [k, p] of this.pending) {
-      if (!startsWith(p.key, prefix)) continue;
-      if (p.value === null) keys.delete(k);
-      else keys.set(k, p.key);
+    const client = hex(clientId);
+    const mine = this.pendingResults.get(client);
+    const added: Uint8Array[] = [];
+    if (mine !== undefined) for (const p of mine.values()) if (p.value !== null) added.push(p.key);
+    added.sort((a, b) => Buffer.compare(a, b));
+    let addedAt = 0;
+    let page: { key: Uint8Array }[] = [];
+    let pageAt = 0;
+    let after: Uint8Array | undefined = this.deletedThrough.get(client);
+    let committedDone = false;
+    let pageSize = resultsFirstPageSize;
+    for (;;) {
+      if (pageAt >= page.length && !committedDone) {
+        page = this.local.scan(after === undefined ? { prefix, limit: pageSize } : { prefix, limit: pageSize, after });
+        pageAt = 0;
+        if (page.length < pageSize) committedDone = true;
+        pageSize = Math.min(pageSize * 4, resultsPageSizeMax);
+        const last = page[page.length - 1];
+        if (last !== undefined) after = last.key;
+      }
+      const committed = page[pageAt]?.key;
+      const pendingPut = added[addedAt];
+      if (committed === undefined && pendingPut === undefined) return;
+      if (committed !== undefined && (pendingPut === undefined || Buffer.compare(committed, pendingPut) < 0)) {
+        pageAt++;
+        // Written in this batch: deleted, or re-put (then it comes from `added`).
+        if (mine?.has(hex(committed)) === true) continue;
+        yield committed;
+      } else if (pendingPut !== undefined) {
+        addedAt++;
+        yield pendingPut;
+      }
     }
-    return [...keys.values()].sort((a, b) => Buffer.compare(a, b)).slice(0, limit).map((key) => ({ key }));
   }
 
   private read(key: Uint8Array): Uint8Array | null {
@@ -131,7 +171,37 @@ export class SessionTable {
   private write(key: Uint8Array, value: Uint8Array | null): void {
     this.pending.set(hex(key), { key, value });
   }
+
+  private writeResult(clientId: Uint8Array, key: Uint8Array, value: Uint8Array | null): void {
+    const k = hex(key);
+    const w = { key, value };
+    this.pending.set(k, w);
+    const client = hex(clientId);
+    let mine = this.pendingResults.get(client);
+    if (mine === undefined) {
+      mine = new Map();
+      this.pendingResults.set(client, mine);
+    }
+    mine.set(k, w);
+    if (value === null) {
+      const through = this.deletedThrough.get(client);
+      if (through === undefined || Buffer.compare(key, through) > 0) this.deletedThrough.set(client, key);
+    }
+  }
 }
+
+interface PendingWrite {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+/**
+ * Committed result keys read by cleanup's first page, growing 4× per page up to the max. Usually
+ * the client completed one more write since the last cleanup: the first row is deleted and the
+ * second kept, so two rows are all it reads (each row costs two Buffers out of SQLite).
+ */
+const resultsFirstPageSize = 2;
+const resultsPageSizeMax = 128;
 
 const headerPrefix = new Uint8Array([0x63, 0x2f]); // "c/"
 const resultPrefixBytes = new Uint8Array([0x73, 0x2f]); // "s/"
@@ -162,12 +232,6 @@ export function resultKey(clientId: Uint8Array, seq: number): Uint8Array {
 
 function seqOf(key: Uint8Array): number {
   return Number(new DataView(key.buffer, key.byteOffset + key.length - 8, 8).getBigUint64(0));
-}
-
-function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  if (key.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
-  return true;
 }
 
 function hex(b: Uint8Array): string {

@@ -1,3 +1,4 @@
+import { LimitedStatement } from './limited-statement.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import { invariant } from '../raft/assert.js';
 import { spanIsUnbounded, type KeySpan } from './key-span.js';
@@ -67,11 +68,11 @@ export class MvccReader {
   private readonly walkRevBounded: BetterSqlite3.Statement<unknown[], WalkRow>;
   private readonly walkRevUnbounded: BetterSqlite3.Statement<unknown[], WalkRow>;
   private readonly pointVisible: BetterSqlite3.Statement<unknown[], PointRow>;
-  private readonly writesOfKey: BetterSqlite3.Statement<unknown[], WriteRow>;
+  private readonly writesOfKey: LimitedStatement<WriteRow>;
   private readonly selectWriteByStartTs: BetterSqlite3.Statement<unknown[], WriteRow>;
   private readonly lockOfKey: BetterSqlite3.Statement<unknown[], LockRow>;
-  private readonly locksBounded: BetterSqlite3.Statement<unknown[], LockRow>;
-  private readonly locksUnbounded: BetterSqlite3.Statement<unknown[], LockRow>;
+  private readonly locksBounded: LimitedStatement<LockRow>;
+  private readonly locksUnbounded: LimitedStatement<LockRow>;
   /** Row steps and seeks taken by scans, for tests and the benchmark. */
   rowsStepped = 0;
   seeks = 0;
@@ -101,14 +102,14 @@ export class MvccReader {
       `SELECT ts, kind, value FROM mvcc_write WHERE key = ? AND ts <= ? AND kind IN (${writeKindPutCode}, ${writeKindDeleteCode})
          ORDER BY ts DESC LIMIT 1`,
     );
-    this.writesOfKey = p('SELECT ts, kind, start_ts, value FROM mvcc_write WHERE key = ? AND ts <= ? ORDER BY ts DESC LIMIT ?');
+    this.writesOfKey = new LimitedStatement(p, 'SELECT ts, kind, start_ts, value FROM mvcc_write WHERE key = ? AND ts <= ? ORDER BY ts DESC LIMIT ?');
     this.selectWriteByStartTs = p(
       'SELECT ts, kind, start_ts, value FROM mvcc_write WHERE key = ? AND ts >= ? AND start_ts = ? ORDER BY ts DESC LIMIT 1',
     );
     const lockCols = 'SELECT key, primary_key, start_ts, ttl_ms, kind, value FROM mvcc_lock';
     this.lockOfKey = p(`${lockCols} WHERE key = ?`);
-    this.locksBounded = p(`${lockCols} WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`);
-    this.locksUnbounded = p(`${lockCols} WHERE key >= ? ORDER BY key LIMIT ?`);
+    this.locksBounded = new LimitedStatement(p, `${lockCols} WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`);
+    this.locksUnbounded = new LimitedStatement(p, `${lockCols} WHERE key >= ? ORDER BY key LIMIT ?`);
   }
 
   /** The value visible at readTs, or null when the key has none (never written, or deleted). */
@@ -245,7 +246,7 @@ export class MvccReader {
   /** Write records of `key` with commitTs ≤ maxCommitTs, newest first, any kind (including rollback/lock). */
   writeRecords(key: Uint8Array, maxCommitTs: Timestamp, limit: number): WriteRecord[] {
     this.checkLimit(limit);
-    return this.writesOfKey.all(key, maxCommitTs, limit).map((row) => toWriteRecord(row, key));
+    return this.writesOfKey.all([key, maxCommitTs], limit).map((row) => toWriteRecord(row, key));
   }
 
   /**
@@ -265,8 +266,8 @@ export class MvccReader {
   locks(span: KeySpan, limit: number): KeyedLock[] {
     this.checkLimit(limit);
     const rows = spanIsUnbounded(span)
-      ? this.locksUnbounded.all(span.start, limit)
-      : this.locksBounded.all(span.start, span.end, limit);
+      ? this.locksUnbounded.all([span.start], limit)
+      : this.locksBounded.all([span.start, span.end], limit);
     return rows.map(toLock);
   }
 

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { LimitedStatement } from './limited-statement.js';
 import { compareKeys } from './key-span.js';
 import { prefixEnd, type LocalEntry, type LocalScanOptions } from './range-local-types.js';
 import { StorageError } from './storage-error.js';
@@ -22,10 +23,10 @@ export interface LocalLimits {
  */
 export class RangeLocalTable {
   private readonly getStmt: BetterSqlite3.Statement<unknown[], ValueRow>;
-  private readonly scanFromBounded: BetterSqlite3.Statement<unknown[], EntryRow>;
-  private readonly scanFromUnbounded: BetterSqlite3.Statement<unknown[], EntryRow>;
-  private readonly scanAfterBounded: BetterSqlite3.Statement<unknown[], EntryRow>;
-  private readonly scanAfterUnbounded: BetterSqlite3.Statement<unknown[], EntryRow>;
+  private readonly scanFromBounded: LimitedStatement<EntryRow>;
+  private readonly scanFromUnbounded: LimitedStatement<EntryRow>;
+  private readonly scanAfterBounded: LimitedStatement<EntryRow>;
+  private readonly scanAfterUnbounded: LimitedStatement<EntryRow>;
 
   constructor(
     db: BetterSqlite3.Database,
@@ -35,10 +36,10 @@ export class RangeLocalTable {
     const p = (sql: string): BetterSqlite3.Statement<unknown[], never> => db.prepare<unknown[], never>(sql).raw(true);
     const cols = 'SELECT key, value FROM range_local WHERE range_id = ?';
     this.getStmt = p('SELECT value FROM range_local WHERE range_id = ? AND key = ?');
-    this.scanFromBounded = p(`${cols} AND key >= ? AND key < ? ORDER BY key LIMIT ?`);
-    this.scanFromUnbounded = p(`${cols} AND key >= ? ORDER BY key LIMIT ?`);
-    this.scanAfterBounded = p(`${cols} AND key > ? AND key < ? ORDER BY key LIMIT ?`);
-    this.scanAfterUnbounded = p(`${cols} AND key > ? ORDER BY key LIMIT ?`);
+    this.scanFromBounded = new LimitedStatement(p, `${cols} AND key >= ? AND key < ? ORDER BY key LIMIT ?`);
+    this.scanFromUnbounded = new LimitedStatement(p, `${cols} AND key >= ? ORDER BY key LIMIT ?`);
+    this.scanAfterBounded = new LimitedStatement(p, `${cols} AND key > ? AND key < ? ORDER BY key LIMIT ?`);
+    this.scanAfterUnbounded = new LimitedStatement(p, `${cols} AND key > ? ORDER BY key LIMIT ?`);
   }
 
   get(rangeId: number, key: Uint8Array): Buffer | null {
@@ -61,11 +62,11 @@ export class RangeLocalTable {
     const rows =
       resume === undefined
         ? end === null
-          ? this.scanFromUnbounded.all(rangeId, prefix, limit)
-          : this.scanFromBounded.all(rangeId, prefix, end, limit)
+          ? this.scanFromUnbounded.all([rangeId, prefix], limit)
+          : this.scanFromBounded.all([rangeId, prefix, end], limit)
         : end === null
-          ? this.scanAfterUnbounded.all(rangeId, resume, limit)
-          : this.scanAfterBounded.all(rangeId, resume, end, limit);
+          ? this.scanAfterUnbounded.all([rangeId, resume], limit)
+          : this.scanAfterBounded.all([rangeId, resume, end], limit);
     return rows.map(([key, value]) => ({ key, value }));
   }
 

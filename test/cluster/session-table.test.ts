@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SessionTable, type RangeLocalMutation, type RangeLocalReader } from '../../cluster/session-table.js';
 import type { WriteResult } from '../../cluster/command.js';
@@ -6,16 +7,21 @@ import { composeTimestamp, type Timestamp } from '../../storage/index.js';
 /** The committed range-local table, as a sorted map: enough to drive SessionTable like the store does. */
 class MemoryLocal implements RangeLocalReader {
   readonly rows = new Map<string, Uint8Array>();
+  /** Rows handed out by scan(): the cleanup's read cost. */
+  rowsScanned = 0;
   get(key: Uint8Array): Uint8Array | null {
     return this.rows.get(Buffer.from(key).toString('hex')) ?? null;
   }
   scan(o: { prefix: Uint8Array; limit: number; after?: Uint8Array }): { key: Uint8Array; value: Uint8Array }[] {
     const p = Buffer.from(o.prefix).toString('hex');
-    return [...this.rows.entries()]
-      .filter(([k]) => k.startsWith(p))
+    const after = o.after === undefined ? undefined : Buffer.from(o.after).toString('hex');
+    const out = [...this.rows.entries()]
+      .filter(([k]) => k.startsWith(p) && (after === undefined || k > after))
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .slice(0, o.limit)
       .map(([k, v]) => ({ key: Buffer.from(k, 'hex'), value: v }));
+    this.rowsScanned += out.length;
+    return out;
   }
   commit(ms: RangeLocalMutation[]): void {
     for (const m of ms) {
@@ -72,5 +78,74 @@ describe('exactly-once session table', () => {
     const t = new SessionTable(local);
     expect(t.isForgotten(client, 1)).toBe(true);
     expect(t.lookup(client, 3_000)).toEqual(put(3_000));
+  });
+
+  it("cleanup reads a few rows per write, not the client's whole in-flight window", () => {
+    const local = new MemoryLocal();
+    const clients = [1, 2, 3, 4].map((c) => new Uint8Array(16).fill(c));
+    const inFlight = 64;
+    const seqs = clients.map(() => 0);
+    // Steady state as under load: each client has 64 writes in flight and completes them in order.
+    for (let batch = 0; batch < 10; batch++) {
+      const t = new SessionTable(local);
+      local.rowsScanned = 0;
+      const writesPerBatch = 256;
+      for (let i = 0; i < writesPerBatch; i++) {
+        const c = clients[i % clients.length]!;
+        const seq = ++seqs[i % clients.length]!;
+        t.record(c, seq, Math.max(1, seq - inFlight), put(seq), ts(seq));
+      }
+      local.commit(t.takeMutations());
+      // The old code fetched up to 65 rows per write and merged them with the whole batch's pending writes.
+      expect(local.rowsScanned / writesPerBatch).toBeLessThanOrEqual(16);
+    }
+    // And cleanup kept up: only the in-flight window of each client is stored.
+    const stored = [...local.rows.keys()].filter((k) => k.startsWith(Buffer.from('s/').toString('hex'))).length;
+    expect(stored).toBeLessThanOrEqual(clients.length * (inFlight + 1) + 64);
+  });
+
+  it("property: every recorded result at or above the client's first incomplete seq stays retrievable, across any batching", () => {
+    const op = fc.record({ client: fc.integer({ min: 1, max: 3 }), advance: fc.integer({ min: 0, max: 3 }), endBatch: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (ops, cleanupPerWriteMax) => {
+        const local = new MemoryLocal();
+        const limits = { resultsPerClientMax: 10_000, cleanupPerWriteMax };
+        const nextSeq = new Map<number, number>();
+        const firstIncomplete = new Map<number, number>();
+        const recorded = new Map<number, Map<number, WriteResult>>();
+        let t = new SessionTable(local, limits);
+        const check = (table: SessionTable): void => {
+          for (const [c, results] of recorded) {
+            const id = new Uint8Array(16).fill(c);
+            const fi = firstIncomplete.get(c) ?? 1;
+            for (const [s, r] of results) {
+              if (s >= fi) expect(table.lookup(id, s), `client ${c} seq ${s}`).toEqual(r);
+              else expect(table.lookup(id, s) === undefined || table.lookup(id, s)?.kind === r.kind).toBe(true);
+            }
+            expect(table.isForgotten(id, nextSeq.get(c) ?? 1)).toBe(false);
+          }
+        };
+        for (const o of ops) {
+          const s = nextSeq.get(o.client) ?? 1;
+          nextSeq.set(o.client, s + 1);
+          // The client has completed everything below fi (it never passes seqs it has not sent).
+          const fi = Math.min(s, (firstIncomplete.get(o.client) ?? 1) + o.advance);
+          firstIncomplete.set(o.client, fi);
+          const id = new Uint8Array(16).fill(o.client);
+          const r = put(s);
+          t.record(id, s, fi, r, ts(s));
+          let results = recorded.get(o.client);
+          if (results === undefined) recorded.set(o.client, (results = new Map()));
+          results.set(s, r);
+          check(t); // within the batch (the overlay)
+          if (o.endBatch) {
+            local.commit(t.takeMutations());
+            t = new SessionTable(local, limits);
+            check(t); // after commit
+          }
+        }
+      }),
+      { numRuns: 150, seed: 20261122 },
+    );
   });
 });
