@@ -56,6 +56,8 @@ export class SessionTable {
    * instead of paging again over everything already deleted.
    */
   private readonly deletedThrough = new Map<string, Uint8Array>();
+  /** Committed values read during this batch (null = absent). */
+  private readonly committedReads = new Map<string, Uint8Array | null>();
 
   constructor(
     private readonly local: RangeLocalReader,
@@ -111,6 +113,7 @@ export class SessionTable {
     this.pending.clear();
     this.pendingResults.clear();
     this.deletedThrough.clear();
+    this.committedReads.clear();
     return out;
   }
 
@@ -163,9 +166,17 @@ export class SessionTable {
   }
 
   private read(key: Uint8Array): Uint8Array | null {
-    const p = this.pending.get(hex(key));
+    const k = hex(key);
+    const p = this.pending.get(k);
     if (p !== undefined) return p.value;
-    return this.local.get(key);
+    // Committed state does not change while a batch is built: a write reads the same header and
+    // result key several times (lookup, then record), so each is fetched once.
+    let v = this.committedReads.get(k);
+    if (v === undefined) {
+      v = this.local.get(key);
+      this.committedReads.set(k, v);
+    }
+    return v;
   }
 
   private write(key: Uint8Array, value: Uint8Array | null): void {
