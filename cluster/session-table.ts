@@ -23,7 +23,7 @@ export interface SessionTableLimits {
 export const defaultSessionLimits: SessionTableLimits = { resultsPerClientMax: 10_000, cleanupPerWriteMax: 64 };
 
 /** Per client: what has been answered for sure, and when it was last active. */
-interface ClientHeader {
+export interface ClientHeader {
   firstIncompleteSeq: number;
   lastActiveMs: number;
   results: number;
@@ -255,7 +255,7 @@ function encodeHeader(h: ClientHeader): Uint8Array {
   return new ByteWriter(32).u8(headerFormat).uint(h.firstIncompleteSeq).uint(h.lastActiveMs).uint(h.results).uint(h.oldestSeq).finish();
 }
 
-function decodeHeader(bytes: Uint8Array): ClientHeader {
+export function decodeHeader(bytes: Uint8Array): ClientHeader {
   const r = new ByteReader(bytes);
   const v = r.u8('session header format');
   if (v !== headerFormat) throw new CodecError(`unknown session header format ${v}`);

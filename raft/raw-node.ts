@@ -28,6 +28,7 @@ import {
  *    promise state that must survive a crash.)
  * 3. Apply `snapshot` (if any) to the state machine, then `committedEntries` in order, calling
  *    `applyConfChange` for each `confChange` entry. Applying may share the durable write of step 1.
+ *    A Ready never holds both: entries committed past a snapshot come in the next Ready.
  * 4. Serve `readStates` once the applied index reaches each one's index; fail `droppedReads`.
  * 5. Call `advance()`.
  */
@@ -172,6 +173,7 @@ export class RawNode {
       hardState: hardChanged ? this.reportedHardState(hard) : undefined,
       entries,
       snapshot: r.log.unstable.snapshot,
+      // Empty while a snapshot is pending (RaftLog.nextCommittedEntries): see step 3 above.
       committedEntries: r.log.nextCommittedEntries(this.config.committedBytesPerReadyMax),
       messages: r.msgs,
       readStates: r.readStates,

@@ -110,6 +110,29 @@ describe('membership and snapshots', () => {
     n.advance();
   });
 
+  it('entries committed past an incoming snapshot are handed out in the next Ready, never beside it', () => {
+    // A node applies a Ready's entries against its state machine while the snapshot is still only
+    // staged in the same write: entries beside a snapshot would run against the pre-snapshot state.
+    const storage = newStorage(ids(1, 2, 3));
+    const n = new RawNode({ id: nodeId(3), rng: new SeededRng(3), preVote: false, checkQuorum: false, quiesce: false }, storage);
+    const confState = { voters: ids(1, 2, 3), votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
+    n.step({ type: 'snap', from: nodeId(1), to: nodeId(3), term: 2, snapshot: { metadata: { index: 5, term: 2, confState }, data: new Uint8Array() } });
+    n.step({ type: 'app', from: nodeId(1), to: nodeId(3), term: 2, index: 5, logTerm: 2, commit: 7, entries: [6, 7].map((index) => ({ term: 2, index, type: 'normal' as const, data: new Uint8Array([index]) })) });
+    const rd1 = n.ready();
+    expect(rd1.snapshot?.metadata.index).toBe(5);
+    expect(rd1.entries.map((e) => e.index)).toEqual([6, 7]);
+    expect(rd1.committedEntries).toEqual([]);
+    storage.applySnapshot(rd1.snapshot!);
+    storage.append(rd1.entries);
+    if (rd1.hardState) storage.setHardState(rd1.hardState);
+    n.advance();
+    expect(n.hasReady()).toBe(true);
+    const rd2 = n.ready();
+    expect(rd2.snapshot).toBeUndefined();
+    expect(rd2.committedEntries.map((e) => e.index)).toEqual([6, 7]);
+    n.advance();
+  });
+
   it('a Ready that installs a snapshot must be synced before its acknowledgement leaves', () => {
     const net = new Network(ids(1, 2, 3));
     const n3 = net.get(3).node;
