@@ -4,6 +4,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { RangekvClient } from './client/rangekv-client.js';
 import { clusterConfigToJson, localClusterConfig } from './cluster-config.js';
+import { freePorts } from './free-ports.js';
 
 export interface DemoOptions {
   /** The `rangekv` CLI script to run each node with (`<cli> start ...`). */
@@ -138,20 +139,3 @@ async function waitUntilServing(address: string, proc: ChildProcess, timeoutMs: 
   throw new Error(`node at ${address} did not start within ${timeoutMs} ms`);
 }
 
-async function freePorts(n: number): Promise<number[]> {
-  const out = new Set<number>();
-  while (out.size < n) {
-    out.add(
-      await new Promise<number>((res, rej) => {
-        const s = net.createServer();
-        s.once('error', rej);
-        s.listen(0, '127.0.0.1', () => {
-          const a = s.address();
-          const p = typeof a === 'object' && a !== null ? a.port : 0;
-          s.close(() => res(p));
-        });
-      }),
-    );
-  }
-  return [...out];
-}

@@ -43,24 +43,6 @@ export class ProcessSet {
   }
 }
 
-/** `n` distinct ports that were free on 127.0.0.1 a moment ago. */
-export async function freePorts(n: number): Promise<number[]> {
-  const out = new Set<number>();
-  while (out.size < n) {
-    out.add(
-      await new Promise<number>((resolve, reject) => {
-        const s = net.createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-          const a = s.address();
-          const port = typeof a === 'object' && a !== null ? a.port : 0;
-          s.close(() => resolve(port));
-        });
-      }),
-    );
-  }
-  return [...out];
-}
 
 /** Resolves once host:port accepts TCP connections; rejects if `proc` exits first or time runs out. */
 export async function waitForTcp(address: string, proc: ChildProcess, timeoutMs: number, what: string): Promise<void> {

@@ -7,7 +7,8 @@ import { clusterConfigToJson, localClusterConfig } from '../../cluster/cluster-c
 import { kvProto } from '../../cluster/grpc-definitions.js';
 import type { LocateResponse__Output } from '../../proto/generated/rangekv/v1/LocateResponse.js';
 import { RangekvClient } from '../../cluster/client/index.js';
-import { freePorts, sleepMs, waitForTcp, type ProcessSet } from './processes.js';
+import { freePorts } from '../../cluster/free-ports.js';
+import { sleepMs, waitForTcp, type ProcessSet } from './processes.js';
 
 export interface RangekvClusterOptions {
   readonly name: string;

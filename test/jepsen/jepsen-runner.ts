@@ -29,7 +29,7 @@ import { CLUSTER_DRIVERS, clusterDriverNames } from './cluster-drivers.js';
 import { performOp, runWorker } from './client-worker.js';
 import { nodeName } from './directed-link.js';
 import { ensureLibfaketime } from './faketime.js';
-import { allocatePorts } from './free-ports.js';
+import { freePorts } from '../../cluster/free-ports.js';
 import { HistoryError, parseHistoryJsonl, type History } from './history.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { renderHtmlReport } from './html-report.js';
@@ -245,7 +245,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRunResult
         const reason = nemesisUnsupportedReason(name, driver, options.clockVia);
         if (reason !== null) throw new JepsenConfigError('UNSUPPORTED_NEMESIS', `nemesis ${name}: ${reason}`);
       }
-      const ports = await allocatePorts(2 * n);
+      const ports = await freePorts(2 * n);
       const peerPorts = ports.slice(n);
       mesh = await LinkProxyMesh.start({ peerPorts });
       const activeMesh = mesh;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { clusterConfigToJson, localClusterConfig, type ClusterConfig } from '../../../cluster/cluster-config.js';
 import type { FaultSwitches } from '../../../cluster/node-options.js';
 import type { NodeProcessSpec } from './node-process.js';
-import { freePorts } from './free-port.js';
+import { freePorts } from '../../../cluster/free-ports.js';
 import { TestKvClient } from './test-kv-client.js';
 
 export interface LocalClusterOptions {
