@@ -34,7 +34,7 @@ import type { StoreAddress as _rangekv_v1_StoreAddress, StoreAddress__Output as 
 import type { TransferLeaderRequest as _rangekv_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _rangekv_v1_TransferLeaderRequest__Output } from './rangekv/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse as _rangekv_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _rangekv_v1_TransferLeaderResponse__Output } from './rangekv/v1/TransferLeaderResponse.js';
 
-type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+type SubtypeConstructor<Constructor extends new (...args: never[]) => unknown, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
 };
 

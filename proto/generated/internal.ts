@@ -12,7 +12,7 @@ import type { SnapshotChunk as _rangekv_internal_v1_SnapshotChunk, SnapshotChunk
 import type { SnapshotHeader as _rangekv_internal_v1_SnapshotHeader, SnapshotHeader__Output as _rangekv_internal_v1_SnapshotHeader__Output } from './rangekv/internal/v1/SnapshotHeader.js';
 import type { SnapshotResult as _rangekv_internal_v1_SnapshotResult, SnapshotResult__Output as _rangekv_internal_v1_SnapshotResult__Output } from './rangekv/internal/v1/SnapshotResult.js';
 
-type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+type SubtypeConstructor<Constructor extends new (...args: never[]) => unknown, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
 };
 

@@ -25,7 +25,7 @@ import type { ScanRequest as _rangekv_v1_ScanRequest, ScanRequest__Output as _ra
 import type { ScanResponse as _rangekv_v1_ScanResponse, ScanResponse__Output as _rangekv_v1_ScanResponse__Output } from './rangekv/v1/ScanResponse.js';
 import type { StoreAddress as _rangekv_v1_StoreAddress, StoreAddress__Output as _rangekv_v1_StoreAddress__Output } from './rangekv/v1/StoreAddress.js';
 
-type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+type SubtypeConstructor<Constructor extends new (...args: never[]) => unknown, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
 };
 
