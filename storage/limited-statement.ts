@@ -23,7 +23,8 @@ export class LimitedStatement<Row> {
   }
 
   all(args: readonly unknown[], limit: number): Row[] {
-    invariant(Number.isSafeInteger(limit) && limit >= 0, () => `limit must be a non-negative integer, got ${limit}`);
+    // Checked here too (callers validate first): the limit is written into SQL text.
+    if (!Number.isSafeInteger(limit) || limit < 0) invariant(false, `limit must be a non-negative integer, got ${limit}`);
     let stmt = this.byLimit.get(limit);
     if (stmt === undefined && this.byLimit.size < this.cachedLimitsMax) {
       stmt = this.prepare(`${this.sql.slice(0, -1)}${limit}`);
