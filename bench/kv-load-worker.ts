@@ -8,8 +8,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { RangekvClient } from '../cluster/client/index.js';
-import { kvProto } from '../cluster/grpc-definitions.js';
+import { RangekvClient } from '../client/index.js';
+import { kvProto } from '../proto/grpc-definitions.js';
 import type { KVClient } from '../proto/generated/rangekv/v1/KV.js';
 import type { RequestHeader } from '../proto/generated/rangekv/v1/RequestHeader.js';
 import type { Route } from '../proto/generated/rangekv/v1/Route.js';

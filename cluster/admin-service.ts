@@ -5,10 +5,10 @@ import type { ChangeReplicasResponse } from '../proto/generated/rangekv/v1/Chang
 import type { StatusResponse } from '../proto/generated/rangekv/v1/StatusResponse.js';
 import type { TransferLeaderRequest__Output } from '../proto/generated/rangekv/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse } from '../proto/generated/rangekv/v1/TransferLeaderResponse.js';
-import { adminProto } from './grpc-definitions.js';
-import { KvError, isKvError, kvErrorFromServiceError, toServiceError } from './kv-error.js';
+import { adminProto } from '../proto/grpc-definitions.js';
+import { KvError, isKvError, kvErrorFromServiceError, toServiceError } from '../proto/kv-error.js';
 import type { Node } from './node.js';
-import { storeId, type RangeDescriptor, type StoreId } from './range-descriptor.js';
+import { storeId, type RangeDescriptor, type StoreId } from '../proto/range-descriptor.js';
 
 const defaultAdminDeadlineMs = 30_000;
 const forwardAttemptsMax = 8;

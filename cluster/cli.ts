@@ -3,16 +3,16 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { RangekvClient } from './client/rangekv-client.js';
-import { fromHex, toBytes, toHex, toText } from './client/bytes.js';
-import { readConsistencies, type ReadConsistency } from './client/call-options.js';
-import { isAddress } from './client/client-options.js';
-import type { KeyValue } from './client/results.js';
+import { RangekvClient } from '../client/rangekv-client.js';
+import { fromHex, toBytes, toHex, toText } from '../client/bytes.js';
+import { readConsistencies, type ReadConsistency } from '../client/call-options.js';
+import { isAddress } from '../client/client-options.js';
+import type { KeyValue } from '../client/results.js';
 import { registerDemo } from './cli-demo.js';
 import { ConfigError, loadClusterConfig } from './cluster-config.js';
-import { KvError } from './kv-error.js';
+import { KvError } from '../proto/kv-error.js';
 import type { NodeOptions, RunningNode } from './node-options.js';
-import { storeId, type StoreId } from './range-descriptor.js';
+import { storeId, type StoreId } from '../proto/range-descriptor.js';
 
 /**
  * `rangekv`: the command line. `main(argv, io)` is the whole program, testable in-process: it

@@ -19,14 +19,14 @@ import type { ScanResponse } from '../proto/generated/rangekv/v1/ScanResponse.js
 import type { KeyValue } from '../proto/generated/rangekv/v1/KeyValue.js';
 import type { ReadConsistency__Output } from '../proto/generated/rangekv/v1/ReadConsistency.js';
 import { timestampMax } from '../storage/index.js';
-import { ByteReader, ByteWriter, CodecError } from './byte-codec.js';
+import { ByteReader, ByteWriter, CodecError } from '../proto/byte-codec.js';
 import { encodeCommand, type ClientSession, type KvOp, type WriteResult } from './command.js';
 import type { RangeLocationInfo } from './gateway.js';
-import { KvError, isKvError, toServiceError } from './kv-error.js';
+import { KvError, isKvError, toServiceError } from '../proto/kv-error.js';
 import type { Node } from './node.js';
-import { compareBytes, rangeContainsKey, toWire, type StoreId } from './range-descriptor.js';
+import { compareBytes, rangeContainsKey, toWire, type StoreId } from '../proto/range-descriptor.js';
 import type { AppliedWrite, ReadMode, Replica } from './replica.js';
-import { decodeSessionToken, encodeSessionToken, mergeSessionTokens, type SessionToken } from './session-token.js';
+import { decodeSessionToken, encodeSessionToken, mergeSessionTokens, type SessionToken } from '../proto/session-token.js';
 
 type Consistency = 'linearizable' | 'follower' | 'session';
 

@@ -31,21 +31,14 @@ import type { InitialRange } from './cluster-config.js';
 import { encodeNodeConfChange } from './conf-change-entry.js';
 import { createAdminService } from './admin-service.js';
 import { Gateway } from './gateway.js';
-import { adminProto, internalProto, kvProto } from './grpc-definitions.js';
+import { adminProto, internalProto, kvProto } from '../proto/grpc-definitions.js';
 import { HybridLogicalClock } from './hlc.js';
-import { KvError } from './kv-error.js';
+import { KvError } from '../proto/kv-error.js';
 import { createKvService } from './kv-service.js';
 import type { FaultSwitches, NodeOptions, RunningNode } from './node-options.js';
 import type { RaftEnvelope } from './raft-codec.js';
-import {
-  decodeRangeDescriptor,
-  encodeRangeDescriptor,
-  rangeContainsKey,
-  replicaById,
-  storeId as toStoreId,
-  type RangeDescriptor,
-  type StoreId,
-} from './range-descriptor.js';
+import { rangeContainsKey, replicaById, storeId as toStoreId, type RangeDescriptor, type StoreId } from '../proto/range-descriptor.js';
+import { decodeRangeDescriptor, encodeRangeDescriptor } from './range-descriptor-codec.js';
 import { Replica, type AppliedWrite, type StagedReady, type Waiter } from './replica.js';
 import { BatchOverlay, KvStateMachine } from './state-machine.js';
 import { Transport, type SnapshotOffer, type SnapshotOutcome } from './transport.js';

@@ -11,10 +11,10 @@ import type { HelloResponse } from '../proto/generated/rangekv/internal/v1/Hello
 import type { RangeInfoRequest__Output } from '../proto/generated/rangekv/internal/v1/RangeInfoRequest.js';
 import type { RangeInfoResponse, RangeInfoResponse__Output } from '../proto/generated/rangekv/internal/v1/RangeInfoResponse.js';
 import type { Message } from '../raft/index.js';
-import { CodecError } from './byte-codec.js';
-import { internalProto } from './grpc-definitions.js';
+import { CodecError } from '../proto/byte-codec.js';
+import { internalProto } from '../proto/grpc-definitions.js';
 import { decodeRaftBatch, encodeRaftBatch, type RaftEnvelope } from './raft-codec.js';
-import type { StoreId } from './range-descriptor.js';
+import type { StoreId } from '../proto/range-descriptor.js';
 
 export interface SnapshotOffer {
   readonly fromStore: StoreId;

@@ -35,7 +35,7 @@ function categoryOfUrl(url: string): Category | undefined {
   if (url === '') return undefined;
   if (url.includes('/dist/raft/')) return 'raft';
   if (url.includes('/dist/storage/')) return 'storage';
-  if (url.includes('/dist/cluster/client/')) return 'client';
+  if (url.includes('/dist/client/')) return 'client';
   if (url.includes('/dist/cluster/')) return 'cluster';
   if (url.includes('/dist/bench/')) return 'bench';
   if (url.includes('/node_modules/@grpc/')) return 'grpc';

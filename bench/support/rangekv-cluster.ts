@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { clusterConfigToJson, localClusterConfig } from '../../cluster/cluster-config.js';
-import { kvProto } from '../../cluster/grpc-definitions.js';
+import { kvProto } from '../../proto/grpc-definitions.js';
 import type { LocateResponse__Output } from '../../proto/generated/rangekv/v1/LocateResponse.js';
-import { RangekvClient } from '../../cluster/client/index.js';
+import { RangekvClient } from '../../client/index.js';
 import { freePorts } from '../../cluster/free-ports.js';
 import { sleepMs, waitForTcp, type ProcessSet } from './processes.js';
 

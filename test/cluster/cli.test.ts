@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodes, main, type CliDeps, type CliIo } from '../../cluster/cli.js';
-import { KvError } from '../../cluster/kv-error.js';
+import { KvError } from '../../proto/kv-error.js';
 import type { NodeOptions, RunningNode } from '../../cluster/node-options.js';
-import { storeId } from '../../cluster/range-descriptor.js';
+import { storeId } from '../../proto/range-descriptor.js';
 import { FakeKvCluster } from './fakes/fake-kv-cluster.js';
 
 /** An in-memory io: captured output, a chosen environment, and a stop signal the test fires. */

@@ -3,7 +3,7 @@
  * keep succeeding while a leader is killed (every acknowledged write readable afterwards).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RangekvClient, isKvError, toText } from '../../cluster/client/index.js';
+import { RangekvClient, isKvError, toText } from '../../client/index.js';
 import { leaderOf } from './support/leader.js';
 import { LocalCluster } from './support/local-cluster.js';
 import { eventually } from './support/test-kv-client.js';

@@ -4,7 +4,7 @@
  * Election timeout here: 10 ticks × 50 ms = 500 ms.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { isKvError } from '../../cluster/kv-error.js';
+import { isKvError } from '../../proto/kv-error.js';
 import { leaderOf } from './support/leader.js';
 import { LocalCluster } from './support/local-cluster.js';
 import { eventually } from './support/test-kv-client.js';

@@ -4,8 +4,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { internalProto } from '../../cluster/grpc-definitions.js';
-import { isKvError } from '../../cluster/kv-error.js';
+import { internalProto } from '../../proto/grpc-definitions.js';
+import { isKvError } from '../../proto/kv-error.js';
 import type { RaftBatchReply__Output } from '../../proto/generated/rangekv/internal/v1/RaftBatchReply.js';
 import { LocalCluster } from './support/local-cluster.js';
 import { eventually } from './support/test-kv-client.js';

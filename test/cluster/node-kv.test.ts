@@ -3,7 +3,7 @@
  * linearizable reads through any node, forwarding, CAS, scans across ranges, and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKvError } from '../../cluster/kv-error.js';
+import { isKvError } from '../../proto/kv-error.js';
 import { LocalCluster } from './support/local-cluster.js';
 import { eventually } from './support/test-kv-client.js';
 

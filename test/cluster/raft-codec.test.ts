@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConfState, Entry, Message, NodeId } from '../../raft/index.js';
-import { CodecError } from '../../cluster/byte-codec.js';
+import { CodecError } from '../../proto/byte-codec.js';
 import { decodeRaftBatch, encodeRaftBatch, type RaftEnvelope } from '../../cluster/raft-codec.js';
 
 const nat = fc.nat({ max: Number.MAX_SAFE_INTEGER });

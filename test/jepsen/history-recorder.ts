@@ -9,13 +9,15 @@
  *
  * Each event becomes one line for the sink (history.jsonl). Invokes carry an extra `node` field
  * (which node the client talked to) and failed or info completions an `error` field; the checkers
- * ignore both.
+ * ignore both. A `fail` refused because of the state it found also carries `mismatch` (and
+ * `current`, the value found, when known): those are part of the format and the register checker
+ * reads them (history.ts).
  */
-import type { CompletionType, HistoryEvent } from './history.js';
+import { failureFactsRecord, type CompletionType, type FailureFacts, type HistoryEvent } from './history.js';
 import type { JsonValue } from './json-value.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 
-export type RecorderErrorCode = 'PROCESS_BUSY' | 'PROCESS_RETIRED' | 'PROCESS_UNKNOWN' | 'NOT_PENDING' | 'CLOSED';
+export type RecorderErrorCode = 'PROCESS_BUSY' | 'PROCESS_RETIRED' | 'PROCESS_UNKNOWN' | 'NOT_PENDING' | 'CLOSED' | 'BAD_FACTS';
 
 export class RecorderError extends Error {
   constructor(
@@ -88,16 +90,25 @@ export class HistoryRecorder {
     return op;
   }
 
-  /** Completes `op`. `info` retires its process. `error` is recorded alongside for people. */
-  complete(op: PendingOp, type: CompletionType, value: JsonValue, error?: string): HistoryEvent {
+  /**
+   * Completes `op`. `info` retires its process. `error` is recorded alongside for people. `facts`
+   * (a `fail` only) says the operation was refused because of the state it found, and what it found.
+   */
+  complete(op: PendingOp, type: CompletionType, value: JsonValue, error?: string, facts: FailureFacts = {}): HistoryEvent {
     this.assertOpen();
     if (this.pending.get(op.process) !== op) {
       throw new RecorderError('NOT_PENDING', `process ${op.process}'s ${op.f} (index ${op.invoke.index}) is not the pending operation`);
     }
+    if (facts.mismatch === true && type !== 'fail') {
+      throw new RecorderError('BAD_FACTS', `process ${op.process}'s ${op.f} (index ${op.invoke.index}) completes ${type} with mismatch: only a fail can be a mismatch`);
+    }
+    if (facts.current !== undefined && facts.mismatch !== true) {
+      throw new RecorderError('BAD_FACTS', `process ${op.process}'s ${op.f} (index ${op.invoke.index}) records a current value without mismatch`);
+    }
     this.pending.delete(op.process);
     if (type === 'info') this.retired.add(op.process);
     this.counts[type] += 1;
-    const event = this.makeEvent(op.process, type, op.f, op.key, value);
+    const event: HistoryEvent = { ...this.makeEvent(op.process, type, op.f, op.key, value), ...facts };
     this.emit(event, error === undefined ? undefined : { error });
     return event;
   }
@@ -146,6 +157,7 @@ export class HistoryRecorder {
     };
     if (event.key !== undefined) record['key'] = event.key;
     record['value'] = event.value;
+    Object.assign(record, failureFactsRecord(event));
     if (extra !== undefined) Object.assign(record, extra);
     this.sink(JSON.stringify(record));
   }

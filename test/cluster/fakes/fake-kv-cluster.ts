@@ -17,10 +17,10 @@ import type { ScanResponse } from '../../../proto/generated/rangekv/v1/ScanRespo
 import type { KeyValue } from '../../../proto/generated/rangekv/v1/KeyValue.js';
 import type { RequestHeader__Output } from '../../../proto/generated/rangekv/v1/RequestHeader.js';
 import type { ResponseHeader } from '../../../proto/generated/rangekv/v1/ResponseHeader.js';
-import { kvProto } from '../../../cluster/grpc-definitions.js';
-import { KvError, toServiceError } from '../../../cluster/kv-error.js';
-import { compareBytes, epochEquals, rangeContainsKey, rangeId, storeId, toWire, type RangeDescriptor, type StoreId } from '../../../cluster/range-descriptor.js';
-import { decodeSessionToken, encodeSessionToken, mergeSessionTokens } from '../../../cluster/session-token.js';
+import { kvProto } from '../../../proto/grpc-definitions.js';
+import { KvError, toServiceError } from '../../../proto/kv-error.js';
+import { compareBytes, epochEquals, rangeContainsKey, rangeId, storeId, toWire, type RangeDescriptor, type StoreId } from '../../../proto/range-descriptor.js';
+import { decodeSessionToken, encodeSessionToken, mergeSessionTokens } from '../../../proto/session-token.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /**

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { parseClusterConfig } from '../../../cluster/cluster-config.js';
 import { startNode } from '../../../cluster/node.js';
 import type { FaultSwitches } from '../../../cluster/node-options.js';
-import { storeId, type StoreId } from '../../../cluster/range-descriptor.js';
+import { storeId, type StoreId } from '../../../proto/range-descriptor.js';
 
 export interface NodeProcessSpec {
   readonly cluster: unknown;

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { adminProto } from '../../../cluster/grpc-definitions.js';
-import { KvError, kvErrorFromServiceError } from '../../../cluster/kv-error.js';
+import { adminProto } from '../../../proto/grpc-definitions.js';
+import { KvError, kvErrorFromServiceError } from '../../../proto/kv-error.js';
 
 /** Calls one node's Admin service (tests and the fault harness's nemeses). */
 export function adminCall<Res>(address: string, method: 'Status' | 'TransferLeader' | 'ChangeReplicas', request: object, timeoutMs = 10_000): Promise<Res> {

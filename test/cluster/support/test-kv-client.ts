@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import { kvProto } from '../../../cluster/grpc-definitions.js';
-import { KvError, kvErrorFromServiceError } from '../../../cluster/kv-error.js';
+import { kvProto } from '../../../proto/grpc-definitions.js';
+import { KvError, kvErrorFromServiceError } from '../../../proto/kv-error.js';
 import type { KVClient } from '../../../proto/generated/rangekv/v1/KV.js';
 
 /**
  * A deliberately thin KV client for integration tests: one node, raw requests, typed errors. The
- * product client (cluster/client) adds routing and retries; tests of the node itself want to see
+ * product client (client/) adds routing and retries; tests of the node itself want to see
  * exactly what one node answers.
  */
 export class TestKvClient {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
-import { kvProto } from '../../../cluster/grpc-definitions.js';
-import { KvError as NodeKvError, kvErrorFromServiceError } from '../../../cluster/kv-error.js';
+import { kvProto } from '../../../proto/grpc-definitions.js';
+import { KvError as NodeKvError, kvErrorFromServiceError } from '../../../proto/kv-error.js';
 import type { KVClient } from '../../../proto/generated/rangekv/v1/KV.js';
 import type { JsonValue } from '../json-value.js';
 import { kvFailed, kvUnknown, type KvCallOptions, type KvClient, type KvError } from '../kv-client.js';

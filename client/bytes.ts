@@ -1,0 +1,31 @@
+import { KvError } from '../proto/kv-error.js';
+
+/** Keys and values may be given as bytes or as strings (UTF-8). */
+export type BytesInput = Uint8Array | string;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export function toBytes(v: BytesInput): Uint8Array {
+  return typeof v === 'string' ? encoder.encode(v) : v;
+}
+
+/** Bytes as UTF-8 text (invalid sequences become U+FFFD). */
+export function toText(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(hex: string): Uint8Array {
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new KvError('INVALID_ARGUMENT', `not an even-length hex string: ${JSON.stringify(hex.slice(0, 40))}`);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export function keyBytes(key: BytesInput): Uint8Array {
+  const k = toBytes(key);
+  if (k.length === 0) throw new KvError('INVALID_ARGUMENT', 'keys must not be empty');
+  return k;
+}

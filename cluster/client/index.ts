@@ -1,7 +1,0 @@
-/** The rangekv client library. */
-export { RangekvClient } from './rangekv-client.js';
-export type { RangekvClientOptions } from './client-options.js';
-export type { CallOptions, ReadConsistency, ReadOptions, ScanOptions } from './call-options.js';
-export type { CompareAndSwapResult, DeleteResult, KeyValue, PutResult } from './results.js';
-export { fromHex, toBytes, toHex, toText, type BytesInput } from './bytes.js';
-export { KvError, isKvError, type KvErrorCode } from '../kv-error.js';
