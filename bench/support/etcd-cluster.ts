@@ -2,7 +2,7 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdClient } from './etcd-client.js';
-import { freePorts } from '../../cluster/free-ports.js';
+import { freePorts } from '../../cluster/cli/free-ports.js';
 import { sleepMs, waitForTcp, type ProcessSet } from './processes.js';
 
 export interface EtcdClusterOptions {

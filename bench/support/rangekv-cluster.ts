@@ -3,11 +3,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { clusterConfigToJson, localClusterConfig } from '../../cluster/cluster-config.js';
+import { clusterConfigToJson, localClusterConfig } from '../../cluster/config/cluster-config.js';
 import { kvProto } from '../../proto/grpc-definitions.js';
 import type { LocateResponse__Output } from '../../proto/generated/rangekv/v1/LocateResponse.js';
 import { RangekvClient } from '../../client/index.js';
-import { freePorts } from '../../cluster/free-ports.js';
+import { freePorts } from '../../cluster/cli/free-ports.js';
 import { sleepMs, waitForTcp, type ProcessSet } from './processes.js';
 
 export interface RangekvClusterOptions {
@@ -30,9 +30,9 @@ export interface RangekvCluster {
   readonly processes: readonly ChildProcess[];
 }
 
-/** The compiled `rangekv` CLI (dist/cluster/cli.js), next to this file's compiled form. */
+/** The compiled `rangekv` CLI (dist/cluster/cli/cli.js), next to this file's compiled form. */
 function cliPath(): string {
-  return fileURLToPath(new URL('../../cluster/cli.js', import.meta.url));
+  return fileURLToPath(new URL('../../cluster/cli/cli.js', import.meta.url));
 }
 
 /**

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitCodes, main, type CliDeps, type CliIo } from '../../cluster/cli.js';
+import { exitCodes, main, type CliDeps, type CliIo } from '../../cluster/cli/cli.js';
 import { KvError } from '../../proto/kv-error.js';
-import type { NodeOptions, RunningNode } from '../../cluster/node-options.js';
+import type { NodeOptions, RunningNode } from '../../cluster/config/node-options.js';
 import { storeId } from '../../proto/range-descriptor.js';
 import { FakeKvCluster } from './fakes/fake-kv-cluster.js';
 

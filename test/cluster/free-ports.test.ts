@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePorts } from '../../cluster/free-ports.js';
+import { freePorts } from '../../cluster/cli/free-ports.js';
 
 describe('freePorts', () => {
   it('gives distinct, bindable ports below the kernel ephemeral range (never one a bind(0) could be handed)', async () => {

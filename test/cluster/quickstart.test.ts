@@ -51,7 +51,7 @@ describe('quick start', () => {
   it('demo --self-test (what CI runs after npm test) writes and reads a key in every range, then exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rangekv-selftest-'));
     try {
-      const r = await run(process.execPath, ['dist/cluster/cli.js', 'demo', '--self-test', '--port', '0', '--data-dir', dataDir, '--split', 'g,p'], {
+      const r = await run(process.execPath, ['dist/cluster/cli/cli.js', 'demo', '--self-test', '--port', '0', '--data-dir', dataDir, '--split', 'g,p'], {
         timeout: 90_000,
       });
       const ok = r.stdout.split('\n').filter((l) => /^self-test: put\+get .* ok in/.test(l));

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConfState, Entry, Message, NodeId } from '../../raft/index.js';
 import { CodecError } from '../../proto/byte-codec.js';
-import { decodeRaftBatch, encodeRaftBatch, type RaftEnvelope } from '../../cluster/raft-codec.js';
+import { decodeRaftBatch, encodeRaftBatch, type RaftEnvelope } from '../../cluster/transport/raft-codec.js';
 
 const nat = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 const node = fc.integer({ min: 1, max: 1 << 30 }).map((n) => n as NodeId);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SessionTable, decodeHeader, headerKey, type RangeLocalMutation, type RangeLocalReader } from '../../cluster/session-table.js';
-import type { WriteResult } from '../../cluster/command.js';
+import { SessionTable, decodeHeader, headerKey, type RangeLocalMutation, type RangeLocalReader } from '../../cluster/kv/session-table.js';
+import type { WriteResult } from '../../cluster/kv/command.js';
 import { composeTimestamp, type Timestamp } from '../../storage/index.js';
 
 /** The committed range-local table, as a sorted map: enough to drive SessionTable like the store does. */

@@ -29,7 +29,7 @@ import { CLUSTER_DRIVERS, clusterDriverNames } from './cluster-drivers.js';
 import { performOp, runWorker } from './client-worker.js';
 import { nodeName } from './directed-link.js';
 import { ensureLibfaketime } from './faketime.js';
-import { freePorts } from '../../cluster/free-ports.js';
+import { freePorts } from '../../cluster/cli/free-ports.js';
 import { HistoryError, parseHistoryJsonl, type History } from './history.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { renderHtmlReport } from './html-report.js';

@@ -3,10 +3,10 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterConfigToJson, localClusterConfig, type ClusterConfig } from '../../../cluster/cluster-config.js';
-import type { FaultSwitches } from '../../../cluster/node-options.js';
+import { clusterConfigToJson, localClusterConfig, type ClusterConfig } from '../../../cluster/config/cluster-config.js';
+import type { FaultSwitches } from '../../../cluster/config/node-options.js';
 import type { NodeProcessSpec } from './node-process.js';
-import { freePorts } from '../../../cluster/free-ports.js';
+import { freePorts } from '../../../cluster/cli/free-ports.js';
 import { TestKvClient } from './test-kv-client.js';
 
 export interface LocalClusterOptions {

@@ -4,9 +4,9 @@
  * stop it gracefully; SIGKILL is the crash the tests want.
  */
 import pino from 'pino';
-import { parseClusterConfig } from '../../../cluster/cluster-config.js';
-import { startNode } from '../../../cluster/node.js';
-import type { FaultSwitches } from '../../../cluster/node-options.js';
+import { parseClusterConfig } from '../../../cluster/config/cluster-config.js';
+import { startNode } from '../../../cluster/node/node.js';
+import type { FaultSwitches } from '../../../cluster/config/node-options.js';
 import { storeId, type StoreId } from '../../../proto/range-descriptor.js';
 
 export interface NodeProcessSpec {

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
-import { RangekvClient } from '../client/rangekv-client.js';
-import { clusterConfigToJson, localClusterConfig } from './cluster-config.js';
+import { RangekvClient } from '../../client/rangekv-client.js';
+import { clusterConfigToJson, localClusterConfig } from '../config/cluster-config.js';
 import { freePorts } from './free-ports.js';
 
 export interface DemoOptions {

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { NoNode, RawNode, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot } from '../raft/index.js';
-import type { MvccMutation, RangeLogStorage, SnapshotReceiver, StagedSnapshot, WriteBatch } from '../storage/index.js';
-import { CodecError } from '../proto/byte-codec.js';
-import { decodeCommand, type WriteResult } from './command.js';
+import { NoNode, RawNode, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot } from '../../raft/index.js';
+import type { MvccMutation, RangeLogStorage, SnapshotReceiver, StagedSnapshot, WriteBatch } from '../../storage/index.js';
+import { CodecError } from '../../proto/byte-codec.js';
+import { decodeCommand, type WriteResult } from '../kv/command.js';
 import { decodeNodeConfChange } from './conf-change-entry.js';
-import { KvError } from '../proto/kv-error.js';
-import { replicaById, type RangeDescriptor, type ReplicaDescriptor, type StoreId } from '../proto/range-descriptor.js';
+import { KvError } from '../../proto/kv-error.js';
+import { replicaById, type RangeDescriptor, type ReplicaDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import { encodeRangeDescriptor } from './range-descriptor-codec.js';
-import { SessionTable, type RangeLocalMutation, type RangeLocalReader } from './session-table.js';
-import type { KvStateMachine } from './state-machine.js';
+import { SessionTable, type RangeLocalMutation, type RangeLocalReader } from '../kv/session-table.js';
+import type { KvStateMachine } from '../kv/kv-state-machine.js';
 
 /** A pending request's completion. Settled exactly once (later calls are ignored). */
 export interface Waiter<T> {

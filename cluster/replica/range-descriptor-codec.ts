@@ -1,5 +1,5 @@
-import { ByteReader, ByteWriter, CodecError } from '../proto/byte-codec.js';
-import type { RangeDescriptor, RangeId, ReplicaDescriptor, StoreId } from '../proto/range-descriptor.js';
+import { ByteReader, ByteWriter, CodecError } from '../../proto/byte-codec.js';
+import type { RangeDescriptor, RangeId, ReplicaDescriptor, StoreId } from '../../proto/range-descriptor.js';
 
 /** The range descriptor as the store keeps it (range state and snapshots): a versioned binary form. */
 const formatVersion = 1;

@@ -1,5 +1,5 @@
-import { decodeConfChange, encodeConfChange, type ConfChange } from '../raft/index.js';
-import type { StoreId } from '../proto/range-descriptor.js';
+import { decodeConfChange, encodeConfChange, type ConfChange } from '../../raft/index.js';
+import type { StoreId } from '../../proto/range-descriptor.js';
 
 /**
  * A membership change as the node proposes it: the raft ConfChange plus, for every replica it adds,

@@ -1,6 +1,6 @@
-import { mvcc, timestamp, timestampMax, type MvccMutation, type MvccReader, type Timestamp } from '../storage/index.js';
+import { mvcc, timestamp, timestampMax, type MvccMutation, type MvccReader, type Timestamp } from '../../storage/index.js';
 import type { ClientSession, Command, KvOp, WriteResult } from './command.js';
-import { bytesEqual } from '../proto/range-descriptor.js';
+import { bytesEqual } from '../../proto/range-descriptor.js';
 import type { SessionTable } from './session-table.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig } from './cluster-config.js';
-import type { StoreId } from '../proto/range-descriptor.js';
+import type { StoreId } from '../../proto/range-descriptor.js';
 
 /** Everything a node process needs to start (the CLI's `rangekv start` builds it from flags and the config file). */
 export interface NodeOptions {

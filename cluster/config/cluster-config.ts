@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rangeId, storeId, type RangeId, type StoreId } from '../proto/range-descriptor.js';
+import { rangeId, storeId, type RangeId, type StoreId } from '../../proto/range-descriptor.js';
 
 /**
  * The static layout of a cluster (until the placement driver exists): its id, its stores and the

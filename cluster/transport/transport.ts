@@ -1,20 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { InternalClient } from '../proto/generated/rangekv/internal/v1/Internal.js';
-import type { RaftBatch, RaftBatch__Output } from '../proto/generated/rangekv/internal/v1/RaftBatch.js';
-import type { RaftBatchReply, RaftBatchReply__Output } from '../proto/generated/rangekv/internal/v1/RaftBatchReply.js';
-import type { SnapshotChunk as SnapshotChunkMsg, SnapshotChunk__Output } from '../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
-import type { SnapshotResult, SnapshotResult__Output } from '../proto/generated/rangekv/internal/v1/SnapshotResult.js';
-import type { InternalHandlers } from '../proto/generated/rangekv/internal/v1/Internal.js';
-import type { HelloRequest__Output } from '../proto/generated/rangekv/internal/v1/HelloRequest.js';
-import type { HelloResponse } from '../proto/generated/rangekv/internal/v1/HelloResponse.js';
-import type { RangeInfoRequest__Output } from '../proto/generated/rangekv/internal/v1/RangeInfoRequest.js';
-import type { RangeInfoResponse, RangeInfoResponse__Output } from '../proto/generated/rangekv/internal/v1/RangeInfoResponse.js';
-import type { Message } from '../raft/index.js';
-import { CodecError } from '../proto/byte-codec.js';
-import { internalProto } from '../proto/grpc-definitions.js';
+import type { InternalClient } from '../../proto/generated/rangekv/internal/v1/Internal.js';
+import type { RaftBatch, RaftBatch__Output } from '../../proto/generated/rangekv/internal/v1/RaftBatch.js';
+import type { RaftBatchReply, RaftBatchReply__Output } from '../../proto/generated/rangekv/internal/v1/RaftBatchReply.js';
+import type { SnapshotChunk as SnapshotChunkMsg, SnapshotChunk__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
+import type { SnapshotResult, SnapshotResult__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotResult.js';
+import type { InternalHandlers } from '../../proto/generated/rangekv/internal/v1/Internal.js';
+import type { HelloRequest__Output } from '../../proto/generated/rangekv/internal/v1/HelloRequest.js';
+import type { HelloResponse } from '../../proto/generated/rangekv/internal/v1/HelloResponse.js';
+import type { RangeInfoRequest__Output } from '../../proto/generated/rangekv/internal/v1/RangeInfoRequest.js';
+import type { RangeInfoResponse, RangeInfoResponse__Output } from '../../proto/generated/rangekv/internal/v1/RangeInfoResponse.js';
+import type { Message } from '../../raft/index.js';
+import { CodecError } from '../../proto/byte-codec.js';
+import { internalProto } from '../../proto/grpc-definitions.js';
 import { decodeRaftBatch, encodeRaftBatch, type RaftEnvelope } from './raft-codec.js';
-import type { StoreId } from '../proto/range-descriptor.js';
+import type { StoreId } from '../../proto/range-descriptor.js';
 
 export interface SnapshotOffer {
   readonly fromStore: StoreId;

@@ -1,5 +1,5 @@
-import { timestamp, type Timestamp } from '../storage/index.js';
-import { ByteReader, ByteWriter, CodecError } from '../proto/byte-codec.js';
+import { timestamp, type Timestamp } from '../../storage/index.js';
+import { ByteReader, ByteWriter, CodecError } from '../../proto/byte-codec.js';
 
 /**
  * What a client write becomes in the raft log. Applied by every replica in log order, so the

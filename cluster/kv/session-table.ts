@@ -1,5 +1,5 @@
-import { physicalMsOf, type Timestamp } from '../storage/index.js';
-import { ByteReader, ByteWriter, CodecError } from '../proto/byte-codec.js';
+import { physicalMsOf, type Timestamp } from '../../storage/index.js';
+import { ByteReader, ByteWriter, CodecError } from '../../proto/byte-codec.js';
 import { decodeWriteResult, encodeWriteResult, type WriteResult } from './command.js';
 
 /** Reads of a range's local replicated table (committed state). */

@@ -3,16 +3,16 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { RangekvClient } from '../client/rangekv-client.js';
-import { fromHex, toBytes, toHex, toText } from '../client/bytes.js';
-import { readConsistencies, type ReadConsistency } from '../client/call-options.js';
-import { isAddress } from '../client/client-options.js';
-import type { KeyValue } from '../client/results.js';
+import { RangekvClient } from '../../client/rangekv-client.js';
+import { fromHex, toBytes, toHex, toText } from '../../client/bytes.js';
+import { readConsistencies, type ReadConsistency } from '../../client/call-options.js';
+import { isAddress } from '../../client/client-options.js';
+import type { KeyValue } from '../../client/results.js';
 import { registerDemo } from './cli-demo.js';
-import { ConfigError, loadClusterConfig } from './cluster-config.js';
-import { KvError } from '../proto/kv-error.js';
-import type { NodeOptions, RunningNode } from './node-options.js';
-import { storeId, type StoreId } from '../proto/range-descriptor.js';
+import { ConfigError, loadClusterConfig } from '../config/cluster-config.js';
+import { KvError } from '../../proto/kv-error.js';
+import type { NodeOptions, RunningNode } from '../config/node-options.js';
+import { storeId, type StoreId } from '../../proto/range-descriptor.js';
 
 /**
  * `rangekv`: the command line. `main(argv, io)` is the whole program, testable in-process: it
@@ -44,7 +44,7 @@ export interface CliDeps {
 }
 
 /** The node is loaded only by `start`, so `kv` commands do not pay for the storage engine. */
-const defaultDeps: CliDeps = { startNode: async (options) => (await import('./node.js')).startNode(options) };
+const defaultDeps: CliDeps = { startNode: async (options) => (await import('../node/node.js')).startNode(options) };
 
 export const defaultAddress = '127.0.0.1:7001';
 

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import type { KVClient } from '../proto/generated/rangekv/v1/KV.js';
-import { kvProto } from '../proto/grpc-definitions.js';
-import { KvError, kvErrorFromServiceError } from '../proto/kv-error.js';
-import type { Node } from './node.js';
-import type { Replica } from './replica.js';
+import type { KVClient } from '../../proto/generated/rangekv/v1/KV.js';
+import { kvProto } from '../../proto/grpc-definitions.js';
+import { KvError, kvErrorFromServiceError } from '../../proto/kv-error.js';
+import type { Node } from '../node/node.js';
+import type { Replica } from '../replica/replica.js';
 import {
   compareBytes,
   epochNewer,
@@ -11,7 +11,7 @@ import {
   rangeContainsKey,
   type RangeDescriptor,
   type StoreId,
-} from '../proto/range-descriptor.js';
+} from '../../proto/range-descriptor.js';
 
 /** Where a range is believed to be. */
 export interface RangeLocationInfo {

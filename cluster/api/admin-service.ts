@@ -1,14 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
-import type { AdminClient, AdminHandlers } from '../proto/generated/rangekv/v1/Admin.js';
-import type { ChangeReplicasRequest__Output } from '../proto/generated/rangekv/v1/ChangeReplicasRequest.js';
-import type { ChangeReplicasResponse } from '../proto/generated/rangekv/v1/ChangeReplicasResponse.js';
-import type { StatusResponse } from '../proto/generated/rangekv/v1/StatusResponse.js';
-import type { TransferLeaderRequest__Output } from '../proto/generated/rangekv/v1/TransferLeaderRequest.js';
-import type { TransferLeaderResponse } from '../proto/generated/rangekv/v1/TransferLeaderResponse.js';
-import { adminProto } from '../proto/grpc-definitions.js';
-import { KvError, isKvError, kvErrorFromServiceError, toServiceError } from '../proto/kv-error.js';
-import type { Node } from './node.js';
-import { storeId, type RangeDescriptor, type StoreId } from '../proto/range-descriptor.js';
+import type { AdminClient, AdminHandlers } from '../../proto/generated/rangekv/v1/Admin.js';
+import type { ChangeReplicasRequest__Output } from '../../proto/generated/rangekv/v1/ChangeReplicasRequest.js';
+import type { ChangeReplicasResponse } from '../../proto/generated/rangekv/v1/ChangeReplicasResponse.js';
+import type { StatusResponse } from '../../proto/generated/rangekv/v1/StatusResponse.js';
+import type { TransferLeaderRequest__Output } from '../../proto/generated/rangekv/v1/TransferLeaderRequest.js';
+import type { TransferLeaderResponse } from '../../proto/generated/rangekv/v1/TransferLeaderResponse.js';
+import { adminProto } from '../../proto/grpc-definitions.js';
+import { KvError, isKvError, kvErrorFromServiceError, toServiceError } from '../../proto/kv-error.js';
+import type { Node } from '../node/node.js';
+import { storeId, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 
 const defaultAdminDeadlineMs = 30_000;
 const forwardAttemptsMax = 8;

@@ -7,8 +7,8 @@ import {
   type MessageType,
   type NodeId,
   type Snapshot,
-} from '../raft/index.js';
-import { ByteReader, ByteWriter, CodecError } from '../proto/byte-codec.js';
+} from '../../raft/index.js';
+import { ByteReader, ByteWriter, CodecError } from '../../proto/byte-codec.js';
 
 /** A raft message of one range, as it travels between stores. */
 export interface RaftEnvelope {

@@ -1,4 +1,4 @@
-import { composeTimestamp, logicalOf, physicalMsOf, type Timestamp } from '../storage/index.js';
+import { composeTimestamp, logicalOf, physicalMsOf, type Timestamp } from '../../storage/index.js';
 
 /**
  * A hybrid logical clock: timestamps `physicalMs << 18 | logical` that never go backwards, track

@@ -17,7 +17,7 @@ import {
   type ConfState,
   type Message,
   type NodeId,
-} from '../raft/index.js';
+} from '../../raft/index.js';
 import {
   Store,
   StorageError,
@@ -26,22 +26,22 @@ import {
   isStorageError,
   type SnapshotChunk,
   type SnapshotReceiver,
-} from '../storage/index.js';
-import type { InitialRange } from './cluster-config.js';
-import { encodeNodeConfChange } from './conf-change-entry.js';
-import { createAdminService } from './admin-service.js';
-import { Gateway } from './gateway.js';
-import { adminProto, internalProto, kvProto } from '../proto/grpc-definitions.js';
-import { HybridLogicalClock } from './hlc.js';
-import { KvError } from '../proto/kv-error.js';
-import { createKvService } from './kv-service.js';
-import type { FaultSwitches, NodeOptions, RunningNode } from './node-options.js';
-import type { RaftEnvelope } from './raft-codec.js';
-import { rangeContainsKey, replicaById, storeId as toStoreId, type RangeDescriptor, type StoreId } from '../proto/range-descriptor.js';
-import { decodeRangeDescriptor, encodeRangeDescriptor } from './range-descriptor-codec.js';
-import { Replica, type AppliedWrite, type StagedReady, type Waiter } from './replica.js';
-import { BatchOverlay, KvStateMachine } from './state-machine.js';
-import { Transport, type SnapshotOffer, type SnapshotOutcome } from './transport.js';
+} from '../../storage/index.js';
+import type { InitialRange } from '../config/cluster-config.js';
+import { encodeNodeConfChange } from '../replica/conf-change-entry.js';
+import { createAdminService } from '../api/admin-service.js';
+import { Gateway } from '../gateway/gateway.js';
+import { adminProto, internalProto, kvProto } from '../../proto/grpc-definitions.js';
+import { HybridLogicalClock } from '../kv/hlc.js';
+import { KvError } from '../../proto/kv-error.js';
+import { createKvService } from '../api/kv-service.js';
+import type { FaultSwitches, NodeOptions, RunningNode } from '../config/node-options.js';
+import type { RaftEnvelope } from '../transport/raft-codec.js';
+import { rangeContainsKey, replicaById, storeId as toStoreId, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
+import { decodeRangeDescriptor, encodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
+import { Replica, type AppliedWrite, type StagedReady, type Waiter } from '../replica/replica.js';
+import { BatchOverlay, KvStateMachine } from '../kv/kv-state-machine.js';
+import { Transport, type SnapshotOffer, type SnapshotOutcome } from '../transport/transport.js';
 
 /** Bounds on replicas created by contact from a leader, before their first snapshot arrives. */
 const uninitializedMax = 1000;
