@@ -45,7 +45,7 @@ export async function performOp(
   } finally {
     clearTimeout(timer);
   }
-  recorder.complete(pending, result.type, result.value);
+  recorder.complete(pending, result.type, result.value, undefined, result.facts);
   return { type: result.type };
 }
 

@@ -40,6 +40,23 @@ describe('HistoryRecorder', () => {
     expect(r.tally).toEqual({ invoke: 2, ok: 1, fail: 1, info: 0 });
   });
 
+  it('writes the mismatch and the value found of a failed cas, and refuses them elsewhere', () => {
+    const { recorder: r, lines } = recorder();
+    const p = r.newProcess();
+    const event = r.complete(r.invoke(p, 'cas', 'k', [1, 2]), 'fail', [1, 2], undefined, { mismatch: true, current: null });
+    expect(event).toMatchObject({ type: 'fail', mismatch: true, current: null });
+    r.complete(r.invoke(p, 'cas', 'k', [1, 2]), 'fail', [1, 2], 'UNAVAILABLE: minority');
+    expect(lines.slice(1)).toEqual([
+      '{"index":1,"time":0,"process":0,"type":"fail","f":"cas","key":"k","value":[1,2],"mismatch":true,"current":null}',
+      '{"index":2,"time":0,"process":0,"type":"invoke","f":"cas","key":"k","value":[1,2]}',
+      '{"index":3,"time":0,"process":0,"type":"fail","f":"cas","key":"k","value":[1,2],"error":"UNAVAILABLE: minority"}',
+    ]);
+    expect(parseHistoryJsonl(lines.join('\n')).events[1]).toMatchObject({ mismatch: true, current: null });
+    const op = r.invoke(p, 'cas', 'k', [1, 2]);
+    expect(() => r.complete(op, 'ok', [1, 2], undefined, { mismatch: true })).toThrow(expect.objectContaining({ code: 'BAD_FACTS' }));
+    expect(() => r.complete(op, 'fail', [1, 2], undefined, { current: 3 })).toThrow(expect.objectContaining({ code: 'BAD_FACTS' }));
+  });
+
   it('refuses a second invoke while one is pending, and any invoke after info', () => {
     const { recorder: r } = recorder();
     const p = r.newProcess();
@@ -136,7 +153,38 @@ describe('performOp and workers', () => {
     const history = buildHistory(parseHistoryJsonl(lines.join('\n')).events);
     expect(history.operations.length).toBeGreaterThan(100);
     expect(history.operations.some((op) => op.outcome === 'info')).toBe(true);
+    // Compare mismatches are recorded as such, with the value found; injected refusals are plain.
+    const casFails = history.operations.filter((op) => op.f === 'cas' && op.outcome === 'fail');
+    expect(casFails.some((op) => op.completion.mismatch === true && op.completion.current !== undefined)).toBe(true);
+    expect(casFails.some((op) => op.completion.mismatch === undefined)).toBe(true);
     expect(runChecker(history, { model: 'register' }).result.verdict).toBe('valid');
+  });
+
+  it('a store that wrongly answers "not swapped": invalid', async () => {
+    const store = new MemoryKvStore();
+    const { recorder: r, lines } = recorder(new ProcessMonotonicClock());
+    const register = new RegisterWorkload({ concurrency: 1 });
+    const master = new SeededRng(10);
+    const honest = new MemoryKvClient(store, master.fork());
+    // Every cas that would swap says it did not, and applies nothing (no value found given).
+    const liar: KvClient = {
+      get: (key, options) => honest.get(key, options),
+      put: (key, value, options) => honest.put(key, value, options),
+      cas: async (key, expected, _next, options) => {
+        const current = await honest.get(key, options);
+        return JSON.stringify(current) === JSON.stringify(expected) ? { swapped: false } : { swapped: false, current };
+      },
+      delete: (key, options) => honest.delete(key, options),
+      close: () => Promise.resolve(),
+    };
+    let ops = 0;
+    await runWorker({ workerIndex: 0, nodeIndex: 0, recorder: r, workload: register, client: liar, rng: master.fork(), opTimeoutMs: 100, thinkMsMean: 0, shouldContinue: () => ops++ < 400 });
+    const history = parseHistoryJsonl(lines.join('\n'));
+    const { result } = runChecker(history, { model: 'register' });
+    expect(result.verdict).toBe('invalid');
+    // The same history as an old checker saw it (the mismatch dropped): the lie is invisible.
+    const stripped = buildHistory(history.events.map(({ mismatch: _mismatch, current: _current, ...event }) => event));
+    expect(runChecker(stripped, { model: 'register' }).result.verdict).toBe('valid');
   });
 
   it('the same with stale reads planted: invalid', async () => {

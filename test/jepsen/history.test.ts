@@ -43,7 +43,34 @@ describe('history parsing', () => {
     const events = simulateRegisterHistory({ seed: 7, operationCount: 200, threadCount: 4, keyCount: 3, infoProbability: 0.2, failProbability: 0.1, readProbability: 0.4, casProbability: 0.3, maxGapNs: 100 }).events;
     const text = events.map(formatHistoryEvent).join('\n');
     expect(parseHistoryJsonl(text).events).toEqual(events);
+    expect(events.some((e) => e.mismatch === true && e.current !== undefined)).toBe(true); // kept too
     expect(formatHistoryEvent({ index: 3, timeNs: 9, process: 1, type: 'ok', f: 'cas', key: 'k', value: [1, 2] })).toBe('{"index":3,"time":9,"process":1,"type":"ok","f":"cas","key":"k","value":[1,2]}');
+  });
+
+  it('keeps the mismatch and current value of a failed cas, and writes them back', () => {
+    const invoke = line({ process: 1, f: 'cas', key: 'k', value: [1, 2] });
+    const fail = (fields: Record<string, unknown>): string => line({ index: 1, process: 1, type: 'fail', f: 'cas', key: 'k', value: [1, 2], ...fields });
+    const found = parseHistoryJsonl([invoke, fail({ mismatch: true, current: 3 })].join('\n'));
+    const completion = found.operations[0]?.completion;
+    expect(completion).toMatchObject({ type: 'fail', mismatch: true, current: 3 });
+    if (completion !== undefined) expect(formatHistoryEvent(completion)).toBe('{"index":1,"time":0,"process":1,"type":"fail","f":"cas","key":"k","value":[1,2],"mismatch":true,"current":3}');
+    // null is a value found (no value), not the same as no current at all.
+    expect(parseHistoryJsonl([invoke, fail({ mismatch: true, current: null })].join('\n')).events[1]).toHaveProperty('current', null);
+    const flagOnly = parseHistoryJsonl([invoke, fail({ mismatch: true })].join('\n')).events[1];
+    expect(flagOnly?.mismatch).toBe(true);
+    expect(flagOnly).not.toHaveProperty('current');
+    const plain = parseHistoryJsonl([invoke, fail({})].join('\n')).events[1];
+    expect(plain).not.toHaveProperty('mismatch');
+    expect(parseHistoryJsonl([invoke, fail({ mismatch: false })].join('\n')).events[1]?.mismatch).toBe(false);
+  });
+
+  it('rejects a mismatch that is not a boolean, not on a fail, or a current without it', () => {
+    const invoke = line({ f: 'cas', value: [1, 2] });
+    const done = (fields: Record<string, unknown>): string => [invoke, line({ index: 1, type: 'fail', f: 'cas', value: [1, 2], ...fields })].join('\n');
+    expectError(done({ mismatch: 'yes' }), 'BAD_EVENT', 2, /"mismatch" must be a boolean/);
+    expectError(done({ type: 'ok', mismatch: true }), 'BAD_EVENT', 2, /"mismatch": true belongs on a "fail" completion, not on "ok"/);
+    expectError(done({ current: 3 }), 'BAD_EVENT', 2, /"current" is only allowed with "mismatch": true/);
+    expectError(done({ mismatch: false, current: 3 }), 'BAD_EVENT', 2, /"current" is only allowed/);
   });
 
   it('ignores unknown fields', () => {

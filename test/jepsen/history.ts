@@ -20,6 +20,21 @@
  * - `value`   any JSON, required (may be null). The invoke carries the argument, the completion
  *             the result (for example a read's invoke has null, its `ok` has the value read).
  *
+ * Optional, on a `fail` completion only — why an operation certainly took no effect, when that
+ * why is itself an observation of the object's state:
+ * - `mismatch` boolean. true: the operation was refused because of the state it found, not for a
+ *             reason unrelated to the data (a minority-side refusal, a connection refused, a
+ *             deadline before proposing), which tells nothing about the value. For the register
+ *             model: a cas whose compare did not match, i.e. the register did not hold `expected`
+ *             when the cas took its (no-)effect. Absent or false: a plain failure.
+ * - `current` any JSON, only with `mismatch: true`: the value the operation found (null: none),
+ *             when the database reported it. Absent: not reported (not the same as null).
+ *   {"index": 9, "time": 3200, "process": 3, "type": "fail", "f": "cas", "key": "k1", "value": [1, 2],
+ *    "mismatch": true, "current": 4}
+ * What a mismatch means belongs to each model (register reads it; the others ignore it). A checker
+ * that does not know these fields ignores them and drops the `fail` as before, which stays sound:
+ * it only sees less.
+ *
  * Other fields are ignored, so the format can grow without breaking old checkers. Nemesis events do
  * not belong in a history; the harness records them separately.
  *
@@ -31,7 +46,17 @@ import { asJsonValue, type JsonValue } from './json-value.js';
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 export type CompletionType = Exclude<EventType, 'invoke'>;
 
-export interface HistoryEvent {
+/**
+ * What a `fail` completion may say about why it failed (see the header comment): `mismatch` true
+ * when it was refused because of the state it found, and then `current`, the value found, if known.
+ */
+export interface FailureFacts {
+  readonly mismatch?: boolean;
+  /** Only with `mismatch: true`. null: the object had no value; absent: not reported. */
+  readonly current?: JsonValue;
+}
+
+export interface HistoryEvent extends FailureFacts {
   readonly index: number;
   readonly timeNs: number;
   readonly process: number;
@@ -138,13 +163,31 @@ export function parseHistoryEvent(raw: unknown, line: number | null): HistoryEve
     throw new HistoryError('BAD_EVENT', line, '"value" must be plain JSON');
   }
   const key = record['key'];
-  if (key === undefined) {
-    return { index, timeNs, process, type, f, value };
-  }
-  if (typeof key !== 'string') {
+  if (key !== undefined && typeof key !== 'string') {
     throw new HistoryError('BAD_EVENT', line, `"key" must be a string when present, got ${JSON.stringify(key)}`);
   }
-  return { index, timeNs, process, type, f, key, value };
+  const facts = parseFailureFacts(record, type, line);
+  return { index, timeNs, process, type, f, ...(key === undefined ? {} : { key }), value, ...facts };
+}
+
+/** The optional `mismatch` and `current` fields, checked against the event's type. */
+function parseFailureFacts(record: Record<string, unknown>, type: EventType, line: number | null): FailureFacts {
+  const mismatch = record['mismatch'];
+  if (mismatch !== undefined && typeof mismatch !== 'boolean') {
+    throw new HistoryError('BAD_EVENT', line, `"mismatch" must be a boolean when present, got ${JSON.stringify(mismatch)}`);
+  }
+  if (mismatch === true && type !== 'fail') {
+    throw new HistoryError('BAD_EVENT', line, `"mismatch": true belongs on a "fail" completion, not on "${type}"`);
+  }
+  if (!('current' in record)) return mismatch === undefined ? {} : { mismatch };
+  if (mismatch !== true) {
+    throw new HistoryError('BAD_EVENT', line, '"current" is only allowed with "mismatch": true');
+  }
+  const current = asJsonValue(record['current']);
+  if (current === undefined) {
+    throw new HistoryError('BAD_EVENT', line, '"current" must be plain JSON');
+  }
+  return { mismatch, current };
 }
 
 /** Parses a whole JSON Lines text. Blank lines are skipped. Throws HistoryError. */
@@ -294,5 +337,14 @@ export function formatHistoryEvent(event: HistoryEvent): string {
   };
   if (event.key !== undefined) record['key'] = event.key;
   record['value'] = event.value;
+  Object.assign(record, failureFactsRecord(event));
   return JSON.stringify(record);
+}
+
+/** The failure facts of an event as history fields (`mismatch`, `current`), none when absent. */
+export function failureFactsRecord(facts: FailureFacts): Record<string, JsonValue> {
+  const record: Record<string, JsonValue> = {};
+  if (facts.mismatch !== undefined) record['mismatch'] = facts.mismatch;
+  if (facts.current !== undefined) record['current'] = facts.current;
+  return record;
 }

@@ -48,6 +48,8 @@ describe('jepsen runner against the fake cluster', () => {
     }
     const history = parseHistoryJsonl(readFileSync(join(result.runDir, 'history.jsonl'), 'utf8'));
     expect(history.operations.length).toBeGreaterThan(300);
+    // The fake node reports the value a failed compare found: recorded with the mismatch.
+    expect(history.operations.some((op) => op.f === 'cas' && op.outcome === 'fail' && op.completion.mismatch === true && op.completion.current !== undefined)).toBe(true);
     expect(summary.ops.total).toBe(history.operations.length);
     expect(summary.ops.ok).toBeGreaterThan(100);
     const nemesis = parseNemesisJsonl(readFileSync(join(result.runDir, 'nemesis.jsonl'), 'utf8'));

@@ -24,6 +24,19 @@ export interface KvCallOptions {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What a compare-and-swap answered. Not swapped means certainly not applied because the compare did
+ * not match (the key's value was not `expected`): a definite answer about the data, recorded as a
+ * `fail` with `mismatch` (history.ts). A refusal for any other reason is a KvError instead.
+ */
+export type CasResult =
+  | { readonly swapped: true }
+  | {
+      readonly swapped: false;
+      /** The value the database found instead (null: none), when it said; absent when it did not. */
+      readonly current?: JsonValue;
+    };
+
 export interface KvClient {
   /** The key's value, or null when it has none. */
   get(key: string, options: KvCallOptions): Promise<JsonValue>;
@@ -31,9 +44,10 @@ export interface KvClient {
   put(key: string, value: JsonValue, options: KvCallOptions): Promise<void>;
   /**
    * Sets the key to `next` iff its current value equals `expected` (null: the key has no value).
-   * Resolves true if it swapped, false if it certainly did not (the value differed).
+   * Resolves `swapped: true` if it swapped, `swapped: false` if it certainly did not because the
+   * value differed (with the value found, when the database reports it).
    */
-  cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<boolean>;
+  cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<CasResult>;
   /** Removes the key's value (a no-op when it has none). */
   delete(key: string, options: KvCallOptions): Promise<void>;
   /** Releases connections; calls in flight may reject. */

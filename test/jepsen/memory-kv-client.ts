@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SeededRng } from '../../raft/rng.js';
 import { canonicalJson, type JsonValue } from './json-value.js';
-import { kvFailed, kvUnknown, type KvCallOptions, type KvClient } from './kv-client.js';
+import { kvFailed, kvUnknown, type CasResult, type KvCallOptions, type KvClient } from './kv-client.js';
 
 export interface MemoryKvFaults {
   readonly failProbability?: number;
@@ -51,12 +51,14 @@ export class MemoryKvClient implements KvClient {
     });
   }
 
-  cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<boolean> {
-    return this.call(options, () => {
+  cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<CasResult> {
+    return this.call(options, (): CasResult => {
       const current = this.store.values.get(key) ?? null;
-      if (current !== (expected === null ? null : canonicalJson(expected))) return false;
+      if (current !== (expected === null ? null : canonicalJson(expected))) {
+        return { swapped: false, current: current === null ? null : (JSON.parse(current) as JsonValue) };
+      }
       this.store.values.set(key, canonicalJson(next));
-      return true;
+      return { swapped: true };
     });
   }
 

@@ -19,6 +19,9 @@ export interface OperationRef {
   readonly completionTimeNs: number;
   readonly input: JsonValue;
   readonly output: JsonValue;
+  /** A `fail` refused because of the state it found, and the value found when recorded (history.ts). */
+  readonly mismatch?: true;
+  readonly current?: JsonValue;
 }
 
 export function toOperationRef(op: Operation): OperationRef {
@@ -34,7 +37,14 @@ export function toOperationRef(op: Operation): OperationRef {
     completionTimeNs: op.completion.timeNs,
     input: op.invoke.value,
     output: op.completion.value,
+    ...mismatchOf(op),
   };
+}
+
+function mismatchOf(op: Operation): Pick<OperationRef, 'mismatch' | 'current'> {
+  if (op.outcome !== 'fail' || op.completion.mismatch !== true) return {};
+  const current = op.completion.current;
+  return current === undefined ? { mismatch: true } : { mismatch: true, current };
 }
 
 /** Nanoseconds since test start as seconds with microsecond digits: "12.345678s". */

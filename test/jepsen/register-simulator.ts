@@ -3,10 +3,18 @@
  * checker benchmarks: threads issue reads, writes and compare-and-swaps with random overlap; each
  * op takes effect at a random instant strictly inside its [invoke, completion] interval, in the
  * order of those instants, so the history is linearizable by construction. Some ops end in `info`
- * (and may or may not have taken effect), some writes `fail` (and did not). Written values are
- * unique. Deterministic for a given seed.
+ * (and may or may not have taken effect), some writes `fail` (and did not). A cas whose compare
+ * does not match fails with `mismatch` (and `current`, as `mismatchFacts` says). Written values
+ * are unique. Deterministic for a given seed.
  */
-import type { HistoryEvent } from './history.js';
+import type { FailureFacts, HistoryEvent } from './history.js';
+
+/**
+ * What a cas that failed on a mismatch records: 'none' a plain fail, 'flag' `mismatch` only,
+ * 'current' `mismatch` and the value found (what the harness's clients record), 'mixed' one of the
+ * three at random per op.
+ */
+export type MismatchFacts = 'none' | 'flag' | 'current' | 'mixed';
 
 export interface RegisterSimulationSpec {
   readonly seed: number;
@@ -21,6 +29,8 @@ export interface RegisterSimulationSpec {
   readonly casProbability: number;
   /** Upper bound of the random gaps and durations, in ns. */
   readonly maxGapNs: number;
+  /** Default 'current'. */
+  readonly mismatchFacts?: MismatchFacts;
 }
 
 /** One simulated op with what really happened, for tests that mutate histories. */
@@ -38,6 +48,8 @@ export interface SimulatedRegisterOp {
   /** Read: the value seen; write: the value written; cas: [expected, new]. */
   readonly input: number | null | readonly [number | null, number];
   readonly output: number | null;
+  /** What the completion says about a failure (a cas that failed on a mismatch). */
+  readonly facts: FailureFacts;
 }
 
 export interface RegisterSimulation {
@@ -70,11 +82,19 @@ interface Skeleton {
   input: number | null | readonly [number | null, number];
   output: number | null;
   process: number;
+  facts: FailureFacts;
 }
 
 export function simulateRegisterHistory(spec: RegisterSimulationSpec): RegisterSimulation {
   const random = makeRandom(spec.seed);
   const below = (n: number): number => Math.floor(random() * n);
+  const mismatchFacts = spec.mismatchFacts ?? 'current';
+  const mismatchFactsOf = (found: number | null): FailureFacts => {
+    // 'mixed' draws from the generator; the other modes do not, so they share their op sequence.
+    const mode = mismatchFacts === 'mixed' ? (['none', 'flag', 'current'] as const)[below(3)] ?? 'none' : mismatchFacts;
+    if (mode === 'none') return {};
+    return mode === 'flag' ? { mismatch: true } : { mismatch: true, current: found };
+  };
   const skeletons: Skeleton[] = [];
   const threadFreeAt = new Array<number>(spec.threadCount).fill(0);
   for (let ordinal = 0; ordinal < spec.operationCount; ordinal++) {
@@ -102,6 +122,7 @@ export function simulateRegisterHistory(spec: RegisterSimulationSpec): RegisterS
       input: null,
       output: null,
       process: -1,
+      facts: {},
     });
   }
 
@@ -150,6 +171,7 @@ export function simulateRegisterHistory(spec: RegisterSimulationSpec): RegisterS
         } else {
           op.outcome = matches ? 'ok' : 'fail';
           op.tookEffect = matches;
+          if (!matches) op.facts = mismatchFactsOf(state);
         }
         if (op.tookEffect) {
           current.set(op.key, value);
@@ -175,7 +197,7 @@ export function simulateRegisterHistory(spec: RegisterSimulationSpec): RegisterS
     const invokeValue = op.f === 'read' ? null : op.input;
     pending.push({ timeNs: op.invokeTimeNs, completion: false, ordinal: op.ordinal, event: { timeNs: op.invokeTimeNs, process: op.process, type: 'invoke', f: op.f, key: op.key, value: invokeValue } });
     const completionValue = op.f === 'read' ? (op.outcome === 'ok' ? op.output : null) : invokeValue;
-    pending.push({ timeNs: op.completionTimeNs, completion: true, ordinal: op.ordinal, event: { timeNs: op.completionTimeNs, process: op.process, type: op.outcome, f: op.f, key: op.key, value: completionValue } });
+    pending.push({ timeNs: op.completionTimeNs, completion: true, ordinal: op.ordinal, event: { timeNs: op.completionTimeNs, process: op.process, type: op.outcome, f: op.f, key: op.key, value: completionValue, ...op.facts } });
   }
   pending.sort((a, b) => a.timeNs - b.timeNs || Number(a.completion) - Number(b.completion) || a.ordinal - b.ordinal);
   const events = pending.map((p, index): HistoryEvent => ({ index, ...p.event }));

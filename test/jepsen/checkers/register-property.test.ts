@@ -1,11 +1,11 @@
 /**
  * Property tests of the register checker against the simulated register (valid by construction),
- * against a deliberately simple brute-force oracle on small histories, and under a mutation that
- * must make a history invalid (a stale read).
+ * against a deliberately simple brute-force oracle on small histories, and under mutations that
+ * must make a history invalid (a stale read; a cas that swapped reported as a mismatch).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildHistory, type History, type HistoryEvent, type Operation } from '../history.js';
+import { buildHistory, type FailureFacts, type History, type HistoryEvent, type Operation } from '../history.js';
 import { canonicalJson, isJsonArray, type JsonValue } from '../json-value.js';
 import { simulateRegisterHistory, type RegisterSimulationSpec } from '../register-simulator.js';
 import { checkRegister } from './register.js';
@@ -21,16 +21,21 @@ const specArbitrary = (maxOps: number): fc.Arbitrary<RegisterSimulationSpec> =>
     readProbability: fc.double({ min: 0.2, max: 0.6, noNaN: true }),
     casProbability: fc.double({ min: 0, max: 0.3, noNaN: true }),
     maxGapNs: fc.integer({ min: 1, max: 2000 }),
+    mismatchFacts: fc.constantFrom('none' as const, 'flag' as const, 'current' as const, 'mixed' as const),
   });
 
-/** Brute force: try every order and every choice of which info ops took effect. */
+/**
+ * Brute force: try every order and every choice of which info ops took effect. A cas `fail` on a
+ * mismatch is a read where the register does not hold `expected` (and holds `current`, if given).
+ */
 function bruteForceLinearizable(ops: readonly Operation[]): boolean {
-  interface Op { call: number; ret: number; optional: boolean; f: string; input: JsonValue; output: JsonValue }
+  interface Op { call: number; ret: number; optional: boolean; f: string; input: JsonValue; output: JsonValue; current: JsonValue | undefined }
   const live: Op[] = [];
   for (const op of ops) {
-    if (op.outcome === 'fail') continue;
+    const mismatch = op.outcome === 'fail' && op.f === 'cas' && op.completion.mismatch === true;
+    if (op.outcome === 'fail' && !mismatch) continue;
     if (op.outcome === 'info' && op.f === 'read') continue;
-    live.push({ call: op.invokePosition, ret: op.outcome === 'info' ? Infinity : op.completionPosition, optional: op.outcome === 'info', f: op.f, input: op.invoke.value, output: op.completion.value });
+    live.push({ call: op.invokePosition, ret: op.outcome === 'info' ? Infinity : op.completionPosition, optional: op.outcome === 'info', f: mismatch ? 'cas-mismatch' : op.f, input: op.invoke.value, output: op.completion.value, current: op.completion.current });
   }
   const placed = new Array<boolean>(live.length).fill(false);
   const apply = (state: string, op: Op): string | null => {
@@ -39,6 +44,12 @@ function bruteForceLinearizable(ops: readonly Operation[]): boolean {
         return canonicalJson(op.output) === state ? state : null;
       case 'write':
         return canonicalJson(op.input);
+      case 'cas-mismatch': {
+        const pair = isJsonArray(op.input) ? op.input : [];
+        if (canonicalJson(pair[0] ?? null) === state) return null;
+        if (op.current !== undefined && canonicalJson(op.current) !== state) return null;
+        return state;
+      }
       default: {
         const pair = isJsonArray(op.input) ? op.input : [];
         return canonicalJson(pair[0] ?? null) === state ? canonicalJson(pair[1] ?? null) : null;
@@ -81,13 +92,21 @@ describe('register checker properties', () => {
   it('agrees with a brute-force oracle on small histories with random read values', () => {
     fc.assert(
       fc.property(specArbitrary(8), fc.constantFrom(0, 0.2, 0.4, 0.6), fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 16, maxLength: 16 }), (spec, infoProbability, noise) => {
-        const simulation = simulateRegisterHistory({ ...spec, keyCount: 1, infoProbability, operationCount: Math.max(3, spec.operationCount) });
-        // Perturb some read results (and cas outcomes) so that many histories are invalid.
+        // Plenty of cas, so that mismatches (and planted wrong ones) are common.
+        const simulation = simulateRegisterHistory({ ...spec, keyCount: 1, infoProbability, operationCount: Math.max(3, spec.operationCount), casProbability: 0.25 + spec.casProbability });
+        // Perturb some read results, cas outcomes and values found by mismatches, so that many
+        // histories are invalid: a cas that swapped reported as a mismatch (pick 3), a mismatch
+        // reported as a swap (pick 4), a mismatch that found another value (picks 0-2).
         let n = 0;
         const events = simulation.events.map((event): HistoryEvent => {
           const pick = noise[n++ % noise.length] ?? 0;
           if (event.type === 'ok' && event.f === 'read' && pick < 3) return { ...event, value: pick === 0 ? null : pick };
-          if (event.type === 'fail' && event.f === 'cas' && pick === 4) return { ...event, type: 'ok' };
+          if (event.type === 'ok' && event.f === 'cas' && pick === 3) return { ...event, type: 'fail', mismatch: true };
+          if (event.type === 'fail' && event.f === 'cas' && pick === 4) {
+            const { mismatch: _mismatch, current: _current, ...rest } = event;
+            return { ...rest, type: 'ok' };
+          }
+          if (event.type === 'fail' && event.f === 'cas' && event.current !== undefined && pick < 3) return { ...event, current: pick === 0 ? null : pick };
           return event;
         });
         const history = historyOf(events);
@@ -95,6 +114,31 @@ describe('register checker properties', () => {
         expect(checkRegister(history).verdict).toBe(expected);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('rejects a sequential history once a cas that swapped is reported as a mismatch', () => {
+    fc.assert(
+      fc.property(specArbitrary(60), fc.nat(), fc.boolean(), (spec, choice, withCurrent) => {
+        // One thread and no info: nothing can change the register while the cas runs, and it held
+        // `expected` then (the cas swapped), so no point of its window differs from `expected`.
+        const simulation = simulateRegisterHistory({ ...spec, threadCount: 1, infoProbability: 0 });
+        const history = historyOf(simulation.events);
+        const swapped = history.operations.filter((op) => op.f === 'cas' && op.outcome === 'ok');
+        fc.pre(swapped.length > 0);
+        const target = swapped[choice % swapped.length];
+        if (target === undefined) return;
+        // With `current`, any value but `expected` (a cas is [expected, new]; new is unique).
+        const pair = isJsonArray(target.invoke.value) ? target.invoke.value : [];
+        const facts = withCurrent ? { mismatch: true, current: pair[1] ?? null } : { mismatch: true };
+        const failed = (extra: FailureFacts): History =>
+          historyOf(history.events.map((event, position): HistoryEvent => (position === target.completionPosition ? { ...event, type: 'fail', ...extra } : event)));
+        // Only where the mismatch is the sole evidence: as a plain fail the history is still valid
+        // (nothing later saw the value the cas wrote).
+        fc.pre(checkRegister(failed({})).verdict === 'valid');
+        expect(checkRegister(failed(facts)).verdict).toBe('invalid');
+      }),
+      { numRuns: 300 },
     );
   });
 

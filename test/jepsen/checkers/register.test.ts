@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HistoryError } from '../history.js';
+import { HistoryError, parseHistoryJsonl } from '../history.js';
 import { HistoryBuilder } from '../history-builder.js';
 import { checkRegister, renderRegisterResult } from './register.js';
 
@@ -201,5 +201,160 @@ describe('register checker: malformed operations', () => {
     expect(() => checkRegister(unknownF)).toThrow(HistoryError);
     const badCas = new HistoryBuilder().invoke(0, 'cas', 1, K).ok(0).build();
     expect(() => checkRegister(badCas)).toThrow(/cas value must be \[expected, new\]/);
+  });
+});
+
+describe('register checker: cas that failed on a mismatch', () => {
+  it('rejects a cas that wrongly says "not swapped" (write 1; cas [1,2] → mismatch; read → 1)', () => {
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(0, 'cas', [1, 2], K).mismatch(0)
+      .invoke(0, 'read', null, K).ok(0, 1)
+      .build();
+    const result = checkRegister(h);
+    expect(result.verdict).toBe('invalid');
+    const key = result.keys[0];
+    expect(key?.mismatchCount).toBe(1);
+    // Once write 1 has landed nothing can change the register, so the mismatch is doomed at once.
+    expect(key?.failure?.why).toBe('starved');
+    expect(key?.failure?.blocking.f).toBe('cas');
+    expect(key?.failure?.candidates.find((c) => c.op.f === 'cas')?.reason).toBe(
+      'failed on a mismatch, so the register did not hold 1, but it holds 1; no op left can write another value, so it can never take effect',
+    );
+    expect(renderRegisterResult(result).details.join('\n')).toContain('stuck on p0 cas 1 → 2 (mismatch) fail key "k"');
+  });
+
+  it('keeps a plain fail (no mismatch) of the same shape uninformative: valid', () => {
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(0, 'cas', [1, 2], K).fail(0)
+      .invoke(0, 'read', null, K).ok(0, 1)
+      .build();
+    const result = checkRegister(h);
+    expect(result.verdict).toBe('valid');
+    expect(result.keys[0]?.mismatchCount).toBe(0);
+    expect(result.keys[0]?.checkedCount).toBe(2);
+  });
+
+  it('accepts a mismatch that overlaps a concurrent write of another value', () => {
+    for (const current of [undefined, 3]) {
+      const b = new HistoryBuilder()
+        .invoke(0, 'write', 1, K).ok(0)
+        .invoke(1, 'cas', [1, 2], K)
+        .invoke(2, 'write', 3, K);
+      if (current === undefined) b.mismatch(1);
+      else b.mismatch(1, current);
+      const h = b.ok(2).invoke(0, 'read', null, K).ok(0, 3).build();
+      expect(checkRegister(h).verdict, `current ${String(current)}`).toBe('valid');
+    }
+  });
+
+  it('rejects a mismatch whose concurrent write is of the expected value itself', () => {
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(1, 'cas', [1, 2], K)
+      .invoke(2, 'write', 1, K)
+      .mismatch(1)
+      .ok(2)
+      .build();
+    expect(checkRegister(h).verdict).toBe('invalid');
+  });
+
+  it('counts a mismatch as an observer of info writes: one nobody reads can still explain it', () => {
+    // Only the info write of 2 landing before the cas makes the register differ from 1.
+    for (const current of [undefined, 2]) {
+      const b = new HistoryBuilder()
+        .invoke(0, 'write', 1, K).ok(0)
+        .invoke(1, 'write', 2, K).info(1)
+        .invoke(0, 'cas', [1, 3], K);
+      if (current === undefined) b.mismatch(0);
+      else b.mismatch(0, current);
+      const result = checkRegister(b.build());
+      expect(result.verdict, `current ${String(current)}`).toBe('valid');
+      expect(result.keys[0]?.droppedInfoCount).toBe(0);
+    }
+    // An info write of the expected value itself cannot help: dropped, and the mismatch is invalid.
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(1, 'write', 1, K).info(1)
+      .invoke(0, 'cas', [1, 3], K).mismatch(0)
+      .build();
+    const result = checkRegister(h);
+    expect(result.verdict).toBe('invalid');
+    expect(result.keys[0]?.droppedInfoCount).toBe(1);
+  });
+
+  it('tells the expected value apart from values nobody reads', () => {
+    // 7 is read by nobody, but the mismatch rules it out: it must not merge with other values.
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(0, 'write', 7, K).ok(0)
+      .invoke(0, 'cas', [7, 2], K).mismatch(0)
+      .build();
+    expect(checkRegister(h).verdict).toBe('invalid');
+    const ok = new HistoryBuilder()
+      .invoke(0, 'write', 7, K).ok(0)
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(0, 'cas', [7, 2], K).mismatch(0)
+      .build();
+    expect(checkRegister(ok).verdict).toBe('valid');
+  });
+
+  it('reads an empty register as null: a mismatch expecting null needs some write first', () => {
+    const none = new HistoryBuilder().invoke(0, 'cas', [null, 1], K).mismatch(0).build();
+    expect(checkRegister(none).verdict).toBe('invalid');
+    const other = new HistoryBuilder().invoke(0, 'cas', [5, 1], K).mismatch(0, null).build();
+    expect(checkRegister(other).verdict).toBe('valid');
+  });
+
+  it('takes a recorded current value as a read of it: a stale value found is caught', () => {
+    const stale = (current: number | undefined) => {
+      const b = new HistoryBuilder()
+        .invoke(0, 'write', 1, K).ok(0)
+        .invoke(0, 'write', 2, K).ok(0)
+        .invoke(1, 'cas', [3, 4], K);
+      if (current === undefined) b.mismatch(1);
+      else b.mismatch(1, current);
+      return checkRegister(b.build());
+    };
+    expect(stale(undefined).verdict).toBe('valid'); // 2 ≠ 3: the flag alone is consistent
+    expect(stale(2).verdict).toBe('valid');
+    const result = stale(1);
+    expect(result.verdict).toBe('invalid');
+    expect(result.keys[0]?.failure?.needed?.value).toBe(1);
+    const report = renderRegisterResult(result).details.join('\n');
+    expect(report).toContain('cas 3 → 4 (mismatch: found 1) fail');
+    expect(report).toContain('failed on a mismatch having found 1, but the register holds 2');
+  });
+
+  it('rejects a mismatch that reports finding the very value it expected', () => {
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(1, 'write', 2, K)
+      .invoke(2, 'cas', [1, 3], K).mismatch(2, 1)
+      .ok(1)
+      .build();
+    const result = checkRegister(h);
+    expect(result.verdict).toBe('invalid');
+    expect(result.keys[0]?.failure?.candidates.find((c) => c.op.process === 2)?.reason).toMatch(
+      /^failed on a mismatch yet found 1, the value it expected: no value of the register explains that/,
+    );
+  });
+
+  it('rejects "mismatch" on anything but a cas', () => {
+    const h = new HistoryBuilder().invoke(0, 'write', 1, K).fail(0, undefined, { mismatch: true }).build();
+    expect(() => checkRegister(h)).toThrow(/"mismatch" is meaningful on a cas only/);
+  });
+
+  it('reads the fields from a history file', () => {
+    const h = new HistoryBuilder()
+      .invoke(0, 'write', 1, K).ok(0)
+      .invoke(0, 'cas', [1, 2], K).mismatch(0, 3)
+      .jsonl();
+    expect(h).toContain('"type":"fail","f":"cas","key":"k","value":[1,2],"mismatch":true,"current":3}');
+    expect(checkRegister(parseHistoryJsonl(h)).verdict).toBe('invalid');
+    // An old checker's view (the fields stripped) of the same history: valid.
+    const stripped = h.replace(',"mismatch":true,"current":3', '');
+    expect(checkRegister(parseHistoryJsonl(stripped)).verdict).toBe('valid');
   });
 });

@@ -5,17 +5,34 @@
  *   f "read"   invoke value null (ignored); `ok` value = the value read, null if the key has none.
  *   f "write"  value = the value written.
  *   f "cas"    value = [expected, new]; `ok` means it swapped, `fail` that it certainly did not.
+ *              A `fail` with `mismatch: true` says why: the compare did not match; `current`, when
+ *              present, is the value the database found instead.
  * A register starts as null. Values are any JSON and compare by content.
  *
  * Keys are checked independently (linearizability is compositional). Within a key:
- * - `fail` ops took no effect and are dropped;
+ * - a plain `fail` (no `mismatch`) took no effect and told us nothing (a refusal on a minority
+ *   side, a connection refused): it is dropped;
+ * - a cas `fail` with `mismatch` took no effect either, but it observed the register, so it is a
+ *   read that takes effect at one point between its invoke and its completion:
+ *   - with `current` recorded, a read of exactly that value. We take this stronger reading: the
+ *     databases under test decide the compare where the cas linearizes (rangekv in its state
+ *     machine, at apply; the in-memory and fake stores atomically) and report the value they
+ *     compared against, so it is as much an observation as a read's, and a wrong one (a stale
+ *     value, a lost write) is caught even when it differs from `expected`. A client that cannot
+ *     vouch for the value found must leave `current` out. A `current` equal to `expected`
+ *     contradicts the mismatch: no value of the register explains it, so the op can never take
+ *     effect and the key is not linearizable;
+ *   - without `current`, a predicate read: the register held some value other than `expected`.
+ *   So a cas wrongly answering "not swapped" is caught: `write 1; cas [1,2] → fail mismatch` with
+ *   nothing concurrent has no point where the register differs from 1.
  * - `info` reads are dropped (they changed nothing and told us nothing);
  * - an `info` write or cas may take effect once, at any time after its invoke, or never. It is only
- *   worth placing before the last completion of an op that needs its value (a read of that value,
- *   a cas expecting it): after that its value is never observed again, so it could equally have
- *   never happened. An info op whose value nobody needs is dropped, and the others get that last
- *   completion as their deadline. This bounds the window in which unknown outcomes multiply the
- *   search, without changing the verdict.
+ *   worth placing before the last completion of an op that could observe its value: a read of that
+ *   value, a cas expecting it, a mismatch that found it, or a mismatch without `current` whose
+ *   expected value is any other (any other value satisfies it). After that its value is never
+ *   observed again, so it could equally have never happened. An info op whose value nobody could
+ *   observe is dropped, and the others get that last completion as their deadline. This bounds the
+ *   window in which unknown outcomes multiply the search, without changing the verdict.
  */
 import { HistoryError, locateOperation, type History, type Operation } from '../history.js';
 import { canonicalJson, isJsonArray, type JsonValue } from '../json-value.js';
@@ -85,6 +102,8 @@ export interface RegisterKeyResult {
   readonly operationCount: number;
   readonly infoCount: number;
   readonly failCount: number;
+  /** Of `failCount`, the cas fails on a mismatch: checked as reads (see the module comment). */
+  readonly mismatchCount: number;
   /** Info ops left out because their effect could never be observed (see the module comment). */
   readonly droppedInfoCount: number;
   /** Ops that took part in the search. */
@@ -103,6 +122,9 @@ export interface RegisterCheckResult {
 
 function parseRegisterOp(history: History, op: Operation): RegisterOp {
   const where = locateOperation(history, op);
+  if (op.completion.mismatch === true && op.f !== 'cas') {
+    throw new HistoryError('BAD_VALUE', null, `${where}: "mismatch" is meaningful on a cas only, not on ${op.f}`);
+  }
   switch (op.f) {
     case 'read':
       return { op, kind: { f: 'read', value: op.outcome === 'ok' ? op.completion.value : null } };
@@ -145,11 +167,28 @@ class ValueTable {
   }
 }
 
+/** What an op needs the register to hold where it takes effect. */
+type Observation =
+  | { readonly kind: 'none' }
+  /** An ok read. */
+  | { readonly kind: 'read'; readonly value: JsonValue }
+  /** A cas that swapped, or may have (info). */
+  | { readonly kind: 'expects'; readonly value: JsonValue }
+  /** A cas fail on a mismatch that recorded the value found. */
+  | { readonly kind: 'found'; readonly value: JsonValue }
+  /** A cas fail on a mismatch without the value found: anything but `value` (its expected). */
+  | { readonly kind: 'not'; readonly value: JsonValue }
+  /** A cas fail on a mismatch that reports finding the very value it expected. */
+  | { readonly kind: 'contradiction'; readonly value: JsonValue };
+
 interface PreparedOp {
   readonly source: RegisterOp;
+  readonly observation: Observation;
   readonly search: SearchOp;
-  /** For reads: the state read; for cas: the state expected; -1 for writes. */
+  /** The state it must find: reads, cas, mismatches that found a value; -1 for any. */
   readonly requiresState: number;
+  /** The state it must not find (a mismatch without `current`: its expected); -1 for none. */
+  readonly excludesState: number;
   /** For writes and cas: the state after; -1 for reads. */
   readonly producesState: number;
   /** For writes and cas: the value id written (before merging unread values); -1 for reads. */
@@ -157,29 +196,44 @@ interface PreparedOp {
 }
 
 /**
- * Every value that no op reads or expects behaves the same in the search: nothing can follow it
- * but another write. They share one state, so the memo does not tell apart the orders in which
- * unread writes could have landed.
+ * Every value that no op reads, expects, finds or rules out behaves the same in the search:
+ * nothing can follow it but another write, and every mismatch without `current` accepts it. They
+ * share one state, so the memo does not tell apart the orders in which unread writes could have
+ * landed.
  */
 const UNREAD_STATE = -2;
+/** Required by a self-contradictory mismatch: no value id maps to it, no op produces it. */
+const IMPOSSIBLE = -3;
 
 /**
  * The register as a search model, with the bookkeeping that lets the search cut a branch as soon
- * as some determinate read or cas needs a value that is not held and that no unresolved op can
- * write any more.
+ * as some determinate op can never take effect any more: a read or cas needs a value that is not
+ * held and that no unresolved op can write, or a mismatch needs anything but the value held and
+ * every unresolved op writes that value again (or none is left).
  */
 function makeRegisterModel(prepared: readonly PreparedOp[], initialState: number): SearchModel {
   const producersLeft = new Map<number, number>();
   const requirersLeft = new Map<number, number>();
   const requirers = new Map<number, number[]>();
+  // Every unresolved producer, of any state (UNREAD_STATE included), for the mismatches.
+  let producersLeftTotal = 0;
+  const excludersLeft = new Map<number, number>();
+  const excluders = new Map<number, number[]>();
   const resolved = new Uint8Array(prepared.length);
   prepared.forEach((p, index) => {
     if (p.producesState >= 0) producersLeft.set(p.producesState, (producersLeft.get(p.producesState) ?? 0) + 1);
-    if (p.requiresState >= 0 && !p.search.optional) {
+    if (p.producesState !== -1) producersLeftTotal++;
+    if (p.requiresState !== -1 && !p.search.optional) {
       requirersLeft.set(p.requiresState, (requirersLeft.get(p.requiresState) ?? 0) + 1);
       const list = requirers.get(p.requiresState) ?? [];
       list.push(index);
       requirers.set(p.requiresState, list);
+    }
+    if (p.excludesState !== -1) {
+      excludersLeft.set(p.excludesState, (excludersLeft.get(p.excludesState) ?? 0) + 1);
+      const list = excluders.get(p.excludesState) ?? [];
+      list.push(index);
+      excluders.set(p.excludesState, list);
     }
   });
   // Values some determinate op still needs and no unresolved op can produce.
@@ -196,10 +250,12 @@ function makeRegisterModel(prepared: readonly PreparedOp[], initialState: number
       producersLeft.set(p.producesState, (producersLeft.get(p.producesState) ?? 0) + delta);
       refresh(p.producesState);
     }
-    if (p.requiresState >= 0 && !p.search.optional) {
+    if (p.producesState !== -1) producersLeftTotal += delta;
+    if (p.requiresState !== -1 && !p.search.optional) {
       requirersLeft.set(p.requiresState, (requirersLeft.get(p.requiresState) ?? 0) + delta);
       refresh(p.requiresState);
     }
+    if (p.excludesState !== -1) excludersLeft.set(p.excludesState, (excludersLeft.get(p.excludesState) ?? 0) + delta);
     resolved[index] = delta < 0 ? 1 : 0;
   };
   return {
@@ -208,11 +264,18 @@ function makeRegisterModel(prepared: readonly PreparedOp[], initialState: number
       const p = prepared[index];
       if (p === undefined) return null;
       if (p.requiresState !== -1 && p.requiresState !== state) return null;
+      if (p.excludesState !== -1 && p.excludesState === state) return null;
       return p.producesState === -1 ? state : p.producesState;
     },
     resolve: (index) => adjust(index, -1),
     unresolve: (index) => adjust(index, +1),
     starvedOp: (state) => {
+      // A mismatch that needs anything but the value held, when nothing left can write another.
+      if ((excludersLeft.get(state) ?? 0) > 0 && producersLeftTotal === (producersLeft.get(state) ?? 0)) {
+        for (const index of excluders.get(state) ?? []) {
+          if (resolved[index] === 0) return index;
+        }
+      }
       if (starved.size === 0 || (starved.size === 1 && starved.has(state))) return -1;
       for (const value of starved) {
         if (value === state) continue;
@@ -225,52 +288,131 @@ function makeRegisterModel(prepared: readonly PreparedOp[], initialState: number
   };
 }
 
+/** What `source` needs the register to hold (see the module comment). */
+function observationOf(source: RegisterOp): Observation {
+  const { op, kind } = source;
+  switch (kind.f) {
+    case 'read':
+      return op.outcome === 'ok' ? { kind: 'read', value: kind.value } : { kind: 'none' };
+    case 'write':
+      return { kind: 'none' };
+    case 'cas': {
+      if (op.outcome !== 'fail') return { kind: 'expects', value: kind.expected };
+      if (op.completion.mismatch !== true) return { kind: 'none' };
+      const current = op.completion.current;
+      if (current === undefined) return { kind: 'not', value: kind.expected };
+      if (canonicalJson(current) === canonicalJson(kind.expected)) return { kind: 'contradiction', value: current };
+      return { kind: 'found', value: current };
+    }
+  }
+}
+
+/** Why an op whose observation does not hold in the register's value `held` cannot go next. */
+function mismatchReason(observation: Observation, held: JsonValue): string {
+  switch (observation.kind) {
+    case 'read':
+      return `read ${formatJson(observation.value)}, but the register holds ${formatJson(held)}`;
+    case 'expects':
+      return `expects ${formatJson(observation.value)}, but the register holds ${formatJson(held)}`;
+    case 'found':
+      return `failed on a mismatch having found ${formatJson(observation.value)}, but the register holds ${formatJson(held)}`;
+    case 'not':
+      return `failed on a mismatch, so the register did not hold ${formatJson(observation.value)}, but it holds ${formatJson(held)}`;
+    case 'contradiction':
+      return `failed on a mismatch yet found ${formatJson(observation.value)}, the value it expected: no value of the register explains that`;
+    case 'none':
+      return `cannot take effect while the register holds ${formatJson(held)}`;
+  }
+}
+
 function checkKey(key: string | null, registerOps: readonly RegisterOp[], maxStates: number, tailLength: number): RegisterKeyResult {
   const table = new ValueTable();
   let infoCount = 0;
   let failCount = 0;
-  const candidates: { source: RegisterOp; requiresId: number; producesId: number }[] = [];
+  let mismatchCount = 0;
+  interface Candidate {
+    readonly source: RegisterOp;
+    readonly observation: Observation;
+    /** The value id it must find, IMPOSSIBLE if none will do, -1 for any. */
+    readonly requiresId: number;
+    /** The value id it must not find, -1 for none. */
+    readonly excludesId: number;
+    readonly producesId: number;
+  }
+  const candidates: Candidate[] = [];
   // The last completion rank among ops that need each value: the deadline for info ops producing it.
   const neededUntil = new Map<number, number>();
   const need = (id: number, rank: number): void => {
     neededUntil.set(id, Math.max(neededUntil.get(id) ?? -Infinity, rank));
   };
+  // The same for mismatches without `current`, by expected value id: any OTHER value satisfies them.
+  const excludedUntil = new Map<number, number>();
   for (const source of registerOps) {
     const { op, kind } = source;
-    if (op.outcome === 'fail') {
-      failCount++;
-      continue;
-    }
+    const observation = observationOf(source);
+    if (op.outcome === 'fail') failCount++;
     if (op.outcome === 'info') infoCount++;
     const returnRank = op.outcome === 'info' ? Infinity : op.completionPosition;
-    switch (kind.f) {
-      case 'read': {
-        if (op.outcome === 'info') continue;
-        const id = table.idOf(kind.value);
+    switch (observation.kind) {
+      case 'none':
+        // A write, or what told us nothing: an info read, a plain fail.
+        if (kind.f === 'write' && op.outcome !== 'fail') {
+          candidates.push({ source, observation, requiresId: -1, excludesId: -1, producesId: table.idOf(kind.value) });
+        }
+        break;
+      case 'read':
+      case 'found': {
+        if (observation.kind === 'found') mismatchCount++;
+        const id = table.idOf(observation.value);
         need(id, returnRank);
-        candidates.push({ source, requiresId: id, producesId: -1 });
+        candidates.push({ source, observation, requiresId: id, excludesId: -1, producesId: -1 });
         break;
       }
-      case 'write':
-        candidates.push({ source, requiresId: -1, producesId: table.idOf(kind.value) });
+      case 'not': {
+        mismatchCount++;
+        const id = table.idOf(observation.value);
+        excludedUntil.set(id, Math.max(excludedUntil.get(id) ?? -Infinity, returnRank));
+        candidates.push({ source, observation, requiresId: -1, excludesId: id, producesId: -1 });
         break;
-      case 'cas': {
+      }
+      case 'contradiction':
+        mismatchCount++;
+        candidates.push({ source, observation, requiresId: IMPOSSIBLE, excludesId: -1, producesId: -1 });
+        break;
+      case 'expects': {
+        if (kind.f !== 'cas') throw new Error('internal: only a cas expects');
         const expectedId = table.idOf(kind.expected);
         need(expectedId, returnRank);
-        candidates.push({ source, requiresId: expectedId, producesId: table.idOf(kind.value) });
+        candidates.push({ source, observation, requiresId: expectedId, excludesId: -1, producesId: table.idOf(kind.value) });
         break;
       }
     }
   }
-  const stateOf = (valueId: number): number => (neededUntil.has(valueId) ? valueId : UNREAD_STATE);
+  const stateOf = (valueId: number): number => (neededUntil.has(valueId) || excludedUntil.has(valueId) ? valueId : UNREAD_STATE);
+  // The latest mismatch (without `current`) that a write of `valueId` could satisfy: one whose
+  // expected value differs. From the two latest by distinct expected value.
+  let latestExcluded = { id: -1, rank: -Infinity };
+  let secondExcludedRank = -Infinity;
+  for (const [id, rank] of excludedUntil) {
+    if (rank > latestExcluded.rank) {
+      secondExcludedRank = latestExcluded.rank;
+      latestExcluded = { id, rank };
+    } else if (rank > secondExcludedRank) {
+      secondExcludedRank = rank;
+    }
+  }
+  const observableUntil = (valueId: number): number =>
+    Math.max(neededUntil.get(valueId) ?? -Infinity, valueId === latestExcluded.id ? secondExcludedRank : latestExcluded.rank);
 
   const prepared: PreparedOp[] = [];
   let droppedInfoCount = 0;
-  for (const { source, requiresId, producesId } of candidates) {
+  for (const { source, observation, requiresId, excludesId, producesId } of candidates) {
     const { op } = source;
     const base = {
       source,
-      requiresState: requiresId === -1 ? -1 : stateOf(requiresId),
+      observation,
+      requiresState: requiresId === -1 || requiresId === IMPOSSIBLE ? requiresId : stateOf(requiresId),
+      excludesState: excludesId === -1 ? -1 : stateOf(excludesId),
       producesState: producesId === -1 ? -1 : stateOf(producesId),
       writtenValueId: producesId,
     };
@@ -278,8 +420,8 @@ function checkKey(key: string | null, registerOps: readonly RegisterOp[], maxSta
       prepared.push({ ...base, search: { callRank: op.invokePosition, returnRank: op.completionPosition, optional: false, readOnly: producesId === -1 } });
       continue;
     }
-    const deadline = neededUntil.get(producesId);
-    if (deadline === undefined || deadline <= op.invokePosition) {
+    const deadline = observableUntil(producesId);
+    if (deadline <= op.invokePosition) {
       droppedInfoCount++;
       continue;
     }
@@ -297,6 +439,7 @@ function checkKey(key: string | null, registerOps: readonly RegisterOp[], maxSta
     operationCount: registerOps.length,
     infoCount,
     failCount,
+    mismatchCount,
     droppedInfoCount,
     checkedCount: prepared.length,
     statesExplored: result.statesExplored,
@@ -332,25 +475,25 @@ function checkKey(key: string | null, registerOps: readonly RegisterOp[], maxSta
         const p = prepared[index];
         if (p === undefined) throw new Error(`internal: no prepared op ${index}`);
         let reason: string;
-        if (p.requiresState !== -1 && p.requiresState !== deadEnd.state) {
-          const needed = p.source.kind.f === 'cas' ? p.source.kind.expected : p.source.kind.value;
-          reason = p.source.kind.f === 'read'
-            ? `read ${formatJson(needed)}, but the register holds ${formatJson(held)}`
-            : `expects ${formatJson(needed)}, but the register holds ${formatJson(held)}`;
+        const blocked = (p.requiresState !== -1 && p.requiresState !== deadEnd.state) || (p.excludesState !== -1 && p.excludesState === deadEnd.state);
+        if (blocked) {
+          reason = mismatchReason(p.observation, held);
         } else {
           reason = 'could take effect here, but no linearization continues from there';
         }
         if (index === deadEnd.blocking) {
-          reason += deadEnd.why === 'completed'
-            ? '; it completed before it could take effect'
-            : '; no op left can write the value it needs, so it can never take effect';
+          if (deadEnd.why === 'completed') reason += '; it completed before it could take effect';
+          else if (p.observation.kind === 'not') reason += '; no op left can write another value, so it can never take effect';
+          else if (p.observation.kind === 'contradiction') reason += ', so it can never take effect';
+          else reason += '; no op left can write the value it needs, so it can never take effect';
         }
         return { op: refOf(index), reason };
       });
       const blocking = prepared[deadEnd.blocking];
       let needed: RegisterFailure['needed'] = null;
-      if (blocking !== undefined && blocking.source.kind.f !== 'write') {
-        const value = blocking.source.kind.f === 'cas' ? blocking.source.kind.expected : blocking.source.kind.value;
+      const observation = blocking?.observation;
+      if (observation !== undefined && (observation.kind === 'read' || observation.kind === 'expects' || observation.kind === 'found')) {
+        const value = observation.value;
         const text = canonicalJson(value);
         const writers = registerOps
           .filter((r) => r.kind.f !== 'read' && canonicalJson(r.kind.value) === text)
@@ -408,7 +551,8 @@ function describeRegisterOp(ref: OperationRef): string {
       return formatOperationRef(ref, `write ${formatJson(ref.input)}`);
     case 'cas': {
       const pair = isJsonArray(ref.input) ? ref.input : [];
-      return formatOperationRef(ref, `cas ${formatJson(pair[0] ?? null)} → ${formatJson(pair[1] ?? null)}`);
+      const why = ref.mismatch !== true ? '' : ref.current === undefined ? ' (mismatch)' : ` (mismatch: found ${formatJson(ref.current)})`;
+      return formatOperationRef(ref, `cas ${formatJson(pair[0] ?? null)} → ${formatJson(pair[1] ?? null)}${why}`);
     }
     default:
       return formatOperationRef(ref);
@@ -422,7 +566,7 @@ export function renderRegisterResult(result: RegisterCheckResult): CheckReport {
   for (const key of bad) {
     const failure = key.failure;
     if (failure === null) continue;
-    details.push(`key ${keyName(key.key)}: NOT linearizable (${key.operationCount} ops, ${key.infoCount} info, ${key.failCount} fail)`);
+    details.push(`key ${keyName(key.key)}: NOT linearizable (${key.operationCount} ops, ${key.infoCount} info, ${key.failCount} fail of which ${key.mismatchCount} on a mismatch)`);
     details.push(`  the search linearized at most ${failure.linearizedCount} of ${failure.checkedCount} ops; then the register holds ${formatJson(failure.value)}.`);
     if (failure.tail.length > 0) {
       details.push(`  last ops of that prefix, in linearization order:`);

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { asJsonValue, type JsonValue } from '../json-value.js';
-import { KvError, kvFailed, kvUnknown, type KvCallOptions, type KvClient, type KvErrorCode } from '../kv-client.js';
+import { KvError, kvFailed, kvUnknown, type CasResult, type KvCallOptions, type KvClient, type KvErrorCode } from '../kv-client.js';
 import { parseFakeErrorBody, parseFakeHealth, type FakeHealth, type FakeOp } from './fake-kv-protocol.js';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<KvErrorCode>([
@@ -50,11 +50,14 @@ export class FakeKvClient implements KvClient {
     await this.call({ op: 'put', key, value }, options);
   }
 
-  async cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<boolean> {
+  async cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<CasResult> {
     const body = await this.call({ op: 'cas', key, expected, value: next }, options);
     const swapped = body['swapped'];
     if (typeof swapped !== 'boolean') throw kvUnknown('BAD_RESPONSE', `cas ${key}: no swapped flag in the answer`);
-    return swapped;
+    if (swapped) return { swapped: true };
+    // Not swapped: a mismatch (the primary compared). The value it found, when it says.
+    const current = 'current' in body ? asJsonValue(body['current']) : undefined;
+    return current === undefined ? { swapped: false } : { swapped: false, current };
   }
 
   async delete(key: string, options: KvCallOptions): Promise<void> {

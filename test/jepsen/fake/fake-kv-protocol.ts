@@ -3,7 +3,9 @@
  * forwarding between fake nodes.
  *
  *   POST /kv        {"op": "get"|"put"|"cas"|"delete", "key": k, "value"?: v, "expected"?: v}
- *                   200 {"value": v} (get) | {"swapped": bool} (cas) | {} (put, delete)
+ *                   200 {"value": v} (get) | {"swapped": bool, "current"?: v} (cas) | {} (put, delete)
+ *                   (cas: "swapped": false means the compare did not match; "current" is the value
+ *                   found then, null for none)
  *                   503/400 {"error": code, "definite": bool, "detail": text}
  *   GET  /health    200 {"index", "pid", "wallClockMs", "monotonicMs", "clockOffsetMs"}
  *   GET  /snapshot  200 {"entries": [[key, value], ...]} (the primary's state; followers sync from it)

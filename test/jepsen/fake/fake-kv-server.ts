@@ -102,7 +102,7 @@ function persist(key: string, text: string | null): void {
 let opsApplied = 0;
 
 /** Applies one operation on the primary, atomically. */
-function apply(op: FakeOp): { value?: JsonValue; swapped?: boolean } {
+function apply(op: FakeOp): { value?: JsonValue; swapped?: boolean; current?: JsonValue } {
   opsApplied += 1;
   switch (op.op) {
     case 'get': {
@@ -118,7 +118,7 @@ function apply(op: FakeOp): { value?: JsonValue; swapped?: boolean } {
     case 'cas': {
       const current = state.get(op.key) ?? null;
       const expected = op.expected === null ? null : canonicalJson(op.expected);
-      if (current !== expected) return { swapped: false };
+      if (current !== expected) return { swapped: false, current: current === null ? null : (JSON.parse(current) as JsonValue) };
       const text = canonicalJson(op.value);
       persist(op.key, text);
       state.set(op.key, text);

@@ -4,7 +4,7 @@ import { kvProto } from '../../../proto/grpc-definitions.js';
 import { KvError as NodeKvError, kvErrorFromServiceError } from '../../../proto/kv-error.js';
 import type { KVClient } from '../../../proto/generated/rangekv/v1/KV.js';
 import type { JsonValue } from '../json-value.js';
-import { kvFailed, kvUnknown, type KvCallOptions, type KvClient, type KvError } from '../kv-client.js';
+import { kvFailed, kvUnknown, type CasResult, type KvCallOptions, type KvClient, type KvError } from '../kv-client.js';
 
 type Method = 'Get' | 'Put' | 'Delete' | 'CompareAndSwap';
 
@@ -55,14 +55,22 @@ export class RangekvKvClient implements KvClient {
     await this.write('Put', { key: Buffer.from(key), value: encodeValue(value) }, options);
   }
 
-  async cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<boolean> {
+  /**
+   * succeeded=false is the state machine's answer at apply time: the compare did not match, and
+   * `found`/`currentValue` is the value it found then (the linearization point), so the mismatch
+   * and that value go into the history. A value that is not JSON (none of ours) is left unsaid.
+   */
+  async cas(key: string, expected: JsonValue, next: JsonValue, options: KvCallOptions): Promise<CasResult> {
     const req = {
       key: Buffer.from(key),
       ...(expected === null ? {} : { expectedValue: encodeValue(expected) }),
       newValue: encodeValue(next),
     };
-    const res = await this.write<{ succeeded: boolean }>('CompareAndSwap', req, options);
-    return res.succeeded;
+    const res = await this.write<{ succeeded: boolean; found: boolean; currentValue: Buffer | null }>('CompareAndSwap', req, options);
+    if (res.succeeded) return { swapped: true };
+    if (!res.found) return { swapped: false, current: null };
+    const current = res.currentValue === null ? undefined : tryDecodeValue(res.currentValue);
+    return current === undefined ? { swapped: false } : { swapped: false, current };
   }
 
   async delete(key: string, options: KvCallOptions): Promise<void> {
@@ -144,4 +152,12 @@ function sortKeys(v: JsonValue): JsonValue {
 
 function decodeValue(b: Buffer): JsonValue {
   return JSON.parse(b.toString('utf8')) as JsonValue;
+}
+
+function tryDecodeValue(b: Buffer): JsonValue | undefined {
+  try {
+    return decodeValue(b);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,9 @@
  * a time, so concurrent workers overlap on keys.
  *
  * History (register model): f "read" (value read, null if none), "write" (value), "cas"
- * ([expected, new]; fail when the value differed). Final reads: every key still active.
+ * ([expected, new]; fail with `mismatch` when the value differed, and `current`, the value the
+ * database found, when it says; a plain fail when refused for another reason). Final reads: every
+ * key still active.
  */
 import type { SeededRng } from '../../../raft/rng.js';
 import type { JsonValue } from '../json-value.js';
@@ -68,8 +70,9 @@ export class RegisterWorkload implements Workload {
         return { type: 'ok', value: op.value };
       case 'cas': {
         const [expected, next] = casPair(op.value);
-        const swapped = await client.cas(op.key, expected, next, options);
-        return { type: swapped ? 'ok' : 'fail', value: op.value };
+        const result = await client.cas(op.key, expected, next, options);
+        if (result.swapped) return { type: 'ok', value: op.value };
+        return { type: 'fail', value: op.value, facts: result.current === undefined ? { mismatch: true } : { mismatch: true, current: result.current } };
       }
       default:
         throw new Error(`register workload: unknown f ${op.f}`);

@@ -90,7 +90,7 @@ export class SetWorkload implements Workload {
       const current = await client.get(op.key, options);
       const list = asList(current, op.key);
       if (list.some((e) => e === op.value)) return { type: 'ok', value: op.value };
-      if (await client.cas(op.key, current, [...list, op.value], options)) return { type: 'ok', value: op.value };
+      if ((await client.cas(op.key, current, [...list, op.value], options)).swapped) return { type: 'ok', value: op.value };
       await sleep(attempt * CAS_BACKOFF_MS_PER_ATTEMPT, undefined, { signal: options.signal });
     }
     throw kvFailed('REJECTED', `add ${JSON.stringify(op.value)}: lost every one of ${this.casAttemptsMax} compare-and-swap races`);

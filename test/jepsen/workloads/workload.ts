@@ -9,6 +9,7 @@
  * workload-registry.ts with its checker model from run-checker.ts.
  */
 import type { SeededRng } from '../../../raft/rng.js';
+import type { FailureFacts } from '../history.js';
 import type { JsonValue } from '../json-value.js';
 import type { KvCallOptions, KvClient } from '../kv-client.js';
 import type { CheckModel } from '../run-checker.js';
@@ -24,6 +25,11 @@ export interface PlannedOp {
 export interface OpResult {
   readonly type: 'ok' | 'fail';
   readonly value: JsonValue;
+  /**
+   * On a `fail` refused because of the state it found (a cas whose compare did not match):
+   * `mismatch`, and `current` when known, recorded on the completion (history.ts).
+   */
+  readonly facts?: FailureFacts;
 }
 
 export interface Workload {

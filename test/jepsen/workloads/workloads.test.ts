@@ -61,7 +61,7 @@ describe('set workload', () => {
     const racing: KvClient = {
       get: () => Promise.resolve([gets++]),
       put: () => Promise.resolve(),
-      cas: () => Promise.resolve(false),
+      cas: () => Promise.resolve({ swapped: false }),
       delete: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
