@@ -47,7 +47,7 @@ export function prepareDb(dir: string, name: string, groups: number): string {
 
 function openRaw(path: string): BetterSqlite3.Database {
   const db = new Database(path);
-  configureWriter(db, { pageCacheBytes: 64 << 20, walAutocheckpointPages: 10_000, walSizeBytesLimit: 64 << 20, sizeBytesMax: 0 });
+  configureWriter(db, { pageCacheBytes: 64 << 20, walAutocheckpointPages: 10_000, walSizeBytesLimit: 64 << 20, sizeBytesMax: 0, durability: 'fsync' });
   return db;
 }
 

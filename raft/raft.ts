@@ -223,6 +223,28 @@ export class Raft {
     return { outcome: 'rejected', reason: 'NO_LEADER', leaderHint: this.lead };
   }
 
+  /**
+   * The application believes this follower's leader is down (its store went silent or its link
+   * broke). A quiesced follower counts no time, so without this it would wait for the dead leader
+   * forever. It wakes with its lease already over — a quiesced leader holds no lease (it dropped
+   * its lease acks when it went to sleep), so voting at once breaks no promise — and campaigns
+   * within an election timeout, at a freshly drawn moment so that survivors rarely collide.
+   * Without leader leases, a ticking follower also skips the rest of its wait for the same reason;
+   * with leases it must keep its promise and waits out its normal timeout.
+   */
+  reportLeaderDown(): void {
+    if (this.role === 'leader') return;
+    if (this.quiesced) {
+      this.quiesced = false;
+      this.heartbeatElapsed = 0;
+    } else if (this.cfg.leaseReads) {
+      return;
+    }
+    if (this.electionElapsed >= this.cfg.electionTimeoutTicks) return;
+    this.electionElapsed = this.cfg.electionTimeoutTicks;
+    this.randomizedElectionTimeout = this.cfg.electionTimeoutTicks + this.cfg.rng.int(this.cfg.electionTimeoutTicks);
+  }
+
   /** The transport could not reach `id`: stop streaming optimistically and probe again. */
   reportUnreachable(id: NodeId): void {
     if (this.role !== 'leader') return;

@@ -5,6 +5,7 @@ import type { Message } from './messages.js';
 import type { ProgressState } from './progress.js';
 import { Raft, type ProposeResult, type ReadIndexResult, type TransferLeaderResult } from './raft.js';
 import type { RaftStorage } from './storage.js';
+import { isJoint } from './tracker.js';
 import {
   NoNode,
   type ConfState,
@@ -132,12 +133,22 @@ export class RawNode {
     return this.raft.applyConfChange(cc);
   }
 
+  /** The leader is believed down (see Raft.reportLeaderDown): a quiesced follower wakes and campaigns soon. */
+  reportLeaderDown(): void {
+    this.raft.reportLeaderDown();
+  }
+
   reportUnreachable(id: NodeId): void {
     this.raft.reportUnreachable(id);
   }
 
   reportSnapshot(id: NodeId, status: 'finished' | 'failed'): void {
     this.raft.reportSnapshot(id, status);
+  }
+
+  /** Whether the group is in a joint configuration (entered, not yet left). In memory: no storage read. */
+  inJointConfig(): boolean {
+    return isJoint(this.raft.tracker.config);
   }
 
   /** A quiesced group needs no ticks; the driver may skip it until a message or proposal arrives. */

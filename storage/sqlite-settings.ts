@@ -53,6 +53,11 @@ export interface SqliteTuning {
   readonly walSizeBytesLimit: number;
   /** Quota: SQLITE_FULL past this many bytes (max_page_count). 0 = unlimited. */
   readonly sizeBytesMax: number;
+  /**
+   * 'fsync': synchronous=FULL, a commit survives power loss. 'process': synchronous=OFF, a commit
+   * survives a crash of the process (the OS has it) but not of the machine — for simulation only.
+   */
+  readonly durability: 'fsync' | 'process';
 }
 
 export const pageSizeBytes = 4096;
@@ -63,7 +68,7 @@ export function configureWriter(db: BetterSqlite3.Database, tuning: SqliteTuning
   if (String(mode).toLowerCase() !== 'wal') {
     throw new Error(`could not switch the database to WAL mode (got ${String(mode)})`);
   }
-  db.pragma('synchronous = FULL');
+  db.pragma(tuning.durability === 'fsync' ? 'synchronous = FULL' : 'synchronous = OFF');
   db.pragma(`wal_autocheckpoint = ${tuning.walAutocheckpointPages}`);
   db.pragma(`journal_size_limit = ${tuning.walSizeBytesLimit}`);
   db.pragma(`cache_size = ${-Math.ceil(tuning.pageCacheBytes / 1024)}`);

@@ -57,6 +57,13 @@ export interface StoreOptions {
   /** Rows of one key a scan steps over before seeking. Default 2 (see MvccReader). */
   readonly scanSeekBound?: number;
   readonly scanLimitMax?: number;
+  /** 'fsync' (default) or 'process' (survives process crashes only: simulation). See sqlite-settings.ts. */
+  readonly durability?: 'fsync' | 'process';
+  /**
+   * Fault injection (the whole-cluster simulator): asked before each batch commit; true makes the
+   * commit fail as a failed fsync at COMMIT would — nothing written, the store fenced.
+   */
+  readonly injectCommitFailure?: () => boolean;
   /** Wall clock for bookkeeping timestamps (identity, migrations). Default Date.now. */
   readonly nowMs?: () => number;
 }
@@ -129,6 +136,8 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private readonly snapshotStreamsMax: number;
   private nextInstallId = 1;
   private fenceError: StorageError | null = null;
+  private readonly syncPragma: string;
+  private readonly injectCommitFailure: (() => boolean) | undefined;
   private closed = false;
   private commits = 0;
   private entriesAppended = 0;
@@ -145,6 +154,8 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     this.db = db;
     this.identity = identity;
     this.logger = options.logger?.child({ storeId: identity.storeId });
+    this.syncPragma = options.durability === 'process' ? 'synchronous = OFF' : 'synchronous = FULL';
+    this.injectCommitFailure = options.injectCommitFailure;
     this.keyBytesMax = options.keyBytesMax ?? 4096;
     this.valueBytesMax = options.valueBytesMax ?? 1 << 20;
     this.snapshotChunkBytesMax = options.snapshotChunkBytesMax ?? 1 << 20;
@@ -195,6 +206,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
         walAutocheckpointPages: options.walAutocheckpointPages ?? 10_000,
         walSizeBytesLimit: 64 << 20,
         sizeBytesMax: options.sizeBytesMax ?? 0,
+        durability: options.durability ?? 'fsync',
       });
       // Refuse another store's database before touching its schema.
       const existing = readIdentity(db);
@@ -320,13 +332,18 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       localValueBytesMax: this.localTable.limits.valueBytesMax,
       isLiveStaged: (staged) => this.isLiveStaged(staged),
     });
-    if (options.sync === false) {
+    if (this.injectCommitFailure?.() === true) {
+      this.fenceError = new StorageError('IO_FAILED', 'committing a write batch: injected fsync failure');
+      this.logger?.error({ err: this.fenceError }, 'store fenced after a failed write');
+      throw this.fenceError;
+    }
+    if (options.sync === false && this.syncPragma !== 'synchronous = OFF') {
       // See CommitOptions.sync: recomputable state only; durable with the next synced commit.
       this.db.pragma('synchronous = NORMAL');
       try {
         this.write('committing a write batch', () => this.writer.execute(plan.actions));
       } finally {
-        if (this.fenceError === null && !this.closed) this.db.pragma('synchronous = FULL');
+        if (this.fenceError === null && !this.closed) this.db.pragma(this.syncPragma);
       }
     } else {
       this.write('committing a write batch', () => this.writer.execute(plan.actions));

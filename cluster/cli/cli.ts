@@ -44,7 +44,7 @@ export interface CliDeps {
 }
 
 /** The node is loaded only by `start`, so `kv` commands do not pay for the storage engine. */
-const defaultDeps: CliDeps = { startNode: async (options) => (await import('../node/node.js')).startNode(options) };
+const defaultDeps: CliDeps = { startNode: async (options) => (await import('../grpc/start-node.js')).startNode(options) };
 
 export const defaultAddress = '127.0.0.1:7001';
 

@@ -34,6 +34,14 @@ export interface NodeOptions {
   readonly logRetainEntries?: number;
   /** Test-only fault switches (see FaultSwitches); never set in production. */
   readonly faults?: FaultSwitches;
+  /**
+   * 'fsync' (default): a batch is durable against power loss before anything depends on it.
+   * 'process': durable against a process crash only (SQLite synchronous=OFF) — the whole-cluster
+   * simulator's setting, whose crashes are process crashes; never for real data.
+   */
+  readonly storageDurability?: 'fsync' | 'process';
+  /** Interval of the store-liveness pings each node sends every peer. Default: the raft tick. */
+  readonly livenessPingMs?: number;
 }
 
 /**
@@ -51,6 +59,15 @@ export interface FaultSwitches {
   readonly ackBeforeCommit?: boolean;
   /** Apply a retried write again instead of answering from the exactly-once table. */
   readonly skipDedup?: boolean;
+  /**
+   * Send each turn's messages (votes, append acknowledgements) before its batch is durable: a crash
+   * between the two loses log entries a quorum was told were stored.
+   */
+  readonly ackAppendBeforeDurable?: boolean;
+  /** Apply log entries as soon as they are appended, before they are committed. */
+  readonly applyBeforeCommit?: boolean;
+  /** Never wake a quiesced follower whose leader's store went silent (the idle-failover bug). */
+  readonly quiescedNeverWakes?: boolean;
 }
 
 export interface RunningNode {

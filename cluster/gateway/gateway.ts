@@ -1,17 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
-import type { KVClient } from '../../proto/generated/rangekv/v1/KV.js';
-import { kvProto } from '../../proto/grpc-definitions.js';
-import { KvError, kvErrorFromServiceError } from '../../proto/kv-error.js';
-import type { Node } from '../node/node.js';
-import type { Replica } from '../replica/replica.js';
-import {
-  compareBytes,
-  epochNewer,
-  fromWire,
-  rangeContainsKey,
-  type RangeDescriptor,
-  type StoreId,
-} from '../../proto/range-descriptor.js';
+import { RangeCache } from '../../client/routing/range-cache.js';
+import { KvError } from '../../proto/kv-error.js';
+import { compareBytes, epochNewer, fromWire, type RangeDescriptor, type RangeId, type StoreId } from '../../proto/range-descriptor.js';
+import type { KvMethod, PeerCalls } from '../transport/peer-calls.js';
+import type { LocalRanges, ServedRange } from './local-ranges.js';
 
 /** Where a range is believed to be. */
 export interface RangeLocationInfo {
@@ -20,44 +11,40 @@ export interface RangeLocationInfo {
   readonly leader: StoreId | undefined;
 }
 
-type KvMethod = 'Get' | 'BatchGet' | 'Put' | 'Delete' | 'Scan' | 'CompareAndSwap';
+export interface GatewayOptions {
+  /** Client-facing addresses of the stores (what Locate answers and leader hints name). */
+  readonly publicAddresses: ReadonlyMap<StoreId, string>;
+  /** Ranges known before anything was learnt (the static layout). */
+  readonly seedRanges: readonly RangeDescriptor[];
+  readonly local: LocalRanges;
+  readonly calls: PeerCalls;
+  /** Ranges kept in the routing cache. */
+  readonly rangesMax?: number;
+}
 
 /**
- * Every node is a gateway: it knows (possibly stale) where every range lives — seeded from the
- * static cluster layout and its own replicas, corrected by NOT_LEADER and EPOCH_MISMATCH answers —
- * and forwards a request for a range it does not lead to the store that does, with a route so that
- * store serves it locally or says why not.
+ * Every node is a gateway: it knows (possibly stale) where every range lives — the client library's
+ * range cache, seeded from the static layout, plus its own replicas, corrected by NOT_LEADER and
+ * EPOCH_MISMATCH answers — and forwards a request for a range it does not lead to the store that
+ * does, with a route so that store serves it locally or says why not.
  */
 export class Gateway {
-  private readonly directory = new Map<number, RangeLocationInfo>();
-  private readonly clients = new Map<StoreId, KVClient>();
+  private readonly cache: RangeCache;
+  private readonly publicAddresses: ReadonlyMap<StoreId, string>;
+  private readonly local: LocalRanges;
+  private readonly calls: PeerCalls;
 
-  /** Client-facing addresses (the cluster config's), for Locate answers and leader hints. */
-  private readonly publicAddresses = new Map<StoreId, string>();
-
-  constructor(
-    private readonly node: Node,
-    /** Addresses this node dials to forward (may be the fault harness's link proxies). */
-    private readonly addresses: ReadonlyMap<StoreId, string>,
-  ) {
-    for (const s of node.options.cluster.stores) this.publicAddresses.set(s.storeId, s.address);
-    for (const r of node.options.cluster.initialRanges) {
-      const replicas = r.stores.map((s, i) => ({ storeId: s, replicaId: i + 1, role: 'voter' as const }));
-      this.directory.set(r.rangeId, {
-        descriptor: { rangeId: r.rangeId, start: r.start, end: r.end, epoch: { confVersion: 1, version: 1 }, replicas, nextReplicaId: replicas.length + 1 },
-        leader: undefined,
-      });
-    }
+  constructor(o: GatewayOptions) {
+    this.cache = new RangeCache({ rangesMax: o.rangesMax ?? 100_000 });
+    this.publicAddresses = o.publicAddresses;
+    this.local = o.local;
+    this.calls = o.calls;
+    for (const d of o.seedRanges) this.cache.insert(d);
   }
 
   /** The client-facing address of a store (what clients are told to dial). */
   addressOf(store: StoreId): string | undefined {
     return this.publicAddresses.get(store);
-  }
-
-  /** The address this node dials to reach a store (for node-to-node calls). */
-  dialAddressOf(store: StoreId): string | undefined {
-    return this.addresses.get(store);
   }
 
   allStores(): [StoreId, string][] {
@@ -66,17 +53,18 @@ export class Gateway {
 
   /** The range containing `key`, with the freshest knowledge (see `freshest`). */
   locate(key: Uint8Array): RangeLocationInfo | undefined {
-    const local = this.node.replicaForKey(key);
+    const local = this.local.containing(key);
     if (local !== undefined) return this.freshest(local);
-    for (const info of this.directory.values()) if (rangeContainsKey(info.descriptor, key)) return info;
-    return undefined;
+    const e = this.cache.lookup(key);
+    return e === undefined ? undefined : { descriptor: e.descriptor, leader: e.leaderStoreId };
   }
 
   /** What is known about a range by id. */
   locateRange(rangeId: number): RangeLocationInfo | undefined {
-    const local = this.node.replicas.get(rangeId);
+    const local = this.local.get(rangeId);
     if (local !== undefined) return this.freshest(local);
-    return this.directory.get(rangeId);
+    const e = this.cache.get(rangeId as RangeId);
+    return e === undefined ? undefined : { descriptor: e.descriptor, leader: e.leaderStoreId };
   }
 
   /**
@@ -85,23 +73,24 @@ export class Gateway {
    * then the learned one wins, with its leader hint — a lagging replica's own idea of the leader is
    * as stale as its descriptor.
    */
-  private freshest(local: Replica): RangeLocationInfo {
-    const learned = this.directory.get(local.rangeId);
-    if (learned !== undefined && epochNewer(learned.descriptor.epoch, local.descriptor.epoch)) return learned;
-    return { descriptor: local.descriptor, leader: local.leaderStore() ?? learned?.leader };
+  private freshest(local: ServedRange): RangeLocationInfo {
+    const learned = this.cache.get(local.rangeId as RangeId);
+    if (learned !== undefined && epochNewer(learned.descriptor.epoch, local.descriptor.epoch)) return { descriptor: learned.descriptor, leader: learned.leaderStoreId };
+    return { descriptor: local.descriptor, leader: local.leaderStore() ?? learned?.leaderStoreId };
   }
 
   /** The range holding the keys just below `end` (end empty = the last range): for reverse scans. */
   locateBefore(end: Uint8Array): RangeLocationInfo | undefined {
-    for (const r of this.node.replicas.values()) if (endsAtOrAfter(r.descriptor, end)) return { descriptor: r.descriptor, leader: r.leaderStore() };
-    for (const info of this.directory.values()) if (endsAtOrAfter(info.descriptor, end)) return info;
-    return undefined;
+    for (const r of this.local.all()) if (endsAtOrAfter(r.descriptor, end)) return this.freshest(r);
+    const e = this.cache.lookupBefore(end);
+    return e === undefined ? undefined : { descriptor: e.descriptor, leader: e.leaderStoreId };
   }
 
   /** Every known range overlapping [start, end), in key order. */
   rangesIn(start: Uint8Array, end: Uint8Array, limit: number): RangeLocationInfo[] {
-    const all = new Map<number, RangeLocationInfo>(this.directory);
-    for (const r of this.node.replicas.values()) all.set(r.rangeId, { descriptor: r.descriptor, leader: r.leaderStore() ?? all.get(r.rangeId)?.leader });
+    const all = new Map<number, RangeLocationInfo>();
+    for (const e of this.cache.entries()) all.set(e.descriptor.rangeId, { descriptor: e.descriptor, leader: e.leaderStoreId });
+    for (const r of this.local.all()) all.set(r.rangeId, this.freshest(r));
     return [...all.values()]
       .filter(({ descriptor: d }) => (d.end.length === 0 || compareBytes(d.end, start) > 0) && (end.length === 0 || compareBytes(d.start, end) < 0))
       .sort((a, b) => compareBytes(a.descriptor.start, b.descriptor.start))
@@ -109,64 +98,29 @@ export class Gateway {
   }
 
   learnLeader(rangeId: number, leader: StoreId | undefined): void {
-    const info = this.directory.get(rangeId);
-    if (info !== undefined && leader !== undefined) this.directory.set(rangeId, { ...info, leader });
+    if (leader !== undefined) this.cache.setLeader(rangeId as RangeId, leader);
   }
 
   learnDescriptor(d: RangeDescriptor): void {
-    const info = this.directory.get(d.rangeId);
-    if (info === undefined || epochNewer(d.epoch, info.descriptor.epoch)) this.directory.set(d.rangeId, { descriptor: d, leader: info?.leader });
+    const known = this.cache.get(d.rangeId);
+    if (known === undefined || epochNewer(d.epoch, known.descriptor.epoch)) this.cache.insert(d);
   }
 
-  /** Updates the directory from an error `store` answered with. */
+  /** Updates what is known from an error `store` answered with. */
   learnFromError(rangeId: number, store: StoreId, e: KvError): void {
     if (e.code === 'NOT_LEADER') this.learnLeader(rangeId, e.detail.leaderStoreId as StoreId | undefined);
     if (e.code === 'EPOCH_MISMATCH' && e.detail.range !== undefined) this.learnDescriptor(fromWire(e.detail.range));
     if (e.code === 'RANGE_NOT_FOUND') {
       // That store no longer holds the range: it cannot be its leader either.
-      const info = this.directory.get(rangeId);
-      if (info?.leader === store) this.directory.set(rangeId, { ...info, leader: undefined });
+      const known = this.cache.get(rangeId as RangeId);
+      if (known?.leaderStoreId === store) this.cache.setLeader(rangeId as RangeId, undefined);
     }
   }
 
-  /** Calls `method` on another store's KV service, bounded by the deadline. */
+  /** Calls `method` on another store's KV service, bounded by the deadline (monotonic ms). */
   call<Req, Res>(store: StoreId, method: KvMethod, request: Req, deadlineAtMs: number): Promise<Res> {
-    const client = this.client(store);
-    if (client === undefined) return Promise.reject(new KvError('UNAVAILABLE', `no address for store ${store}`));
-    return new Promise<Res>((resolve, reject) => {
-      const fn = client[method].bind(client) as unknown as (
-        req: Req,
-        md: grpc.Metadata,
-        opts: grpc.CallOptions,
-        cb: (err: grpc.ServiceError | null, res?: Res) => void,
-      ) => grpc.ClientUnaryCall;
-      fn(request, new grpc.Metadata(), { deadline: deadlineAtMs }, (err, res) => {
-        if (err !== null) reject(kvErrorFromServiceError(err));
-        else if (res === undefined) reject(new KvError('INTERNAL', 'empty answer'));
-        else resolve(res);
-      });
-    });
-  }
-
-  private client(store: StoreId): KVClient | undefined {
-    let c = this.clients.get(store);
-    if (c !== undefined) return c;
-    const address = this.addresses.get(store);
-    if (address === undefined) return undefined;
-    const Ctor = kvProto().rangekv.v1.KV;
-    c = new Ctor(address, grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1_000,
-      'grpc.max_receive_message_length': 64 << 20,
-    });
-    this.clients.set(store, c);
-    return c;
-  }
-
-  close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    if (!this.publicAddresses.has(store)) return Promise.reject(new KvError('UNAVAILABLE', `no address for store ${store}`));
+    return this.calls.kv<Req, Res>(store, method, request, deadlineAtMs);
   }
 }
 
@@ -175,3 +129,4 @@ function endsAtOrAfter(d: RangeDescriptor, end: Uint8Array): boolean {
   // The range contains keys just below `end`: start < end ≤ range end (or range end is +∞).
   return compareBytes(d.start, end) < 0 && (d.end.length === 0 || compareBytes(end, d.end) <= 0);
 }
+

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { timestamp, type Timestamp } from '../../storage/index.js';
 import { ByteReader, ByteWriter, CodecError } from '../../proto/byte-codec.js';
 
@@ -166,4 +167,27 @@ function toTimestamp(v: bigint): Timestamp {
   } catch {
     throw new CodecError(`timestamp ${v} out of range`);
   }
+}
+
+/**
+ * What identifies a write beyond its (clientId, seq): 16 bytes of SHA-256 over the op (kind, key,
+ * values). The exactly-once table keeps it with the result, so that a different write arriving
+ * with a (clientId, seq) already used — a client restarted with a reused id, a buggy or hostile
+ * one — is refused instead of being answered with another write's result.
+ */
+export function commandDigest(op: KvOp): Uint8Array {
+  const w = new ByteWriter(32 + opSize(op));
+  w.u8(opCodes[op.kind]).bytes(op.key);
+  switch (op.kind) {
+    case 'put':
+      w.bytes(op.value);
+      break;
+    case 'delete':
+      break;
+    case 'cas':
+      writeOptional(w, op.expected);
+      writeOptional(w, op.newValue);
+      break;
+  }
+  return new Uint8Array(createHash('sha256').update(w.finish()).digest().subarray(0, 16));
 }

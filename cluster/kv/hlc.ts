@@ -10,7 +10,7 @@ export class HybridLogicalClock {
   private physicalMs = 0;
   private logical = 0;
 
-  constructor(private readonly wallMs: () => number = Date.now) {}
+  constructor(private readonly wallMs: () => number) {}
 
   now(): Timestamp {
     const wall = Math.floor(this.wallMs());

@@ -1,85 +1,72 @@
 import { mvcc, timestamp, timestampMax, type MvccMutation, type MvccReader, type Timestamp } from '../../storage/index.js';
-import type { ClientSession, Command, KvOp, WriteResult } from './command.js';
+import { CodecError } from '../../proto/byte-codec.js';
+import { KvError } from '../../proto/kv-error.js';
 import { bytesEqual } from '../../proto/range-descriptor.js';
-import type { SessionTable } from './session-table.js';
+import type { EntryApplier, EntryOutcome, RangeLocalMutation, RangeLocalReader, ReplicatedStateMachine } from '../replica/state-machine.js';
+import type { BatchOverlay, PendingVersion } from './batch-overlay.js';
+import { commandDigest, decodeCommand, type Command, type KvOp, type WriteResult } from './command.js';
+import { SessionTable } from './session-table.js';
 
-/**
- * What a key looks like to the state machine while a batch is being built: writes of earlier
- * entries in the same (not yet committed) batch shadow the committed store.
- */
-interface PendingVersion {
-  readonly value: Uint8Array | null;
-  readonly version: Timestamp;
+export interface KvStateMachineOptions {
+  /** Fault switch (tests only): apply a retried write again instead of answering from the exactly-once table. */
+  readonly skipDedup: boolean;
 }
 
 /**
- * The uncommitted writes of one write batch, across every range of the store (ranges are disjoint,
- * so keys never collide). Cleared once the batch commits.
+ * The KV data of a store's ranges as a replicated state machine: applies client writes
+ * deterministically — every replica, applying the same log, makes the same decisions (CAS
+ * comparisons, versions, deduplication) and produces the same mutations.
  */
-export class BatchOverlay {
-  private readonly pending = new Map<string, PendingVersion>();
-
-  get(key: Uint8Array): PendingVersion | undefined {
-    return this.pending.get(keyOf(key));
-  }
-
-  set(key: Uint8Array, v: PendingVersion): void {
-    this.pending.set(keyOf(key), v);
-  }
-
-  clear(): void {
-    this.pending.clear();
-  }
-}
-
-function keyOf(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
-export type ApplyOutcome =
-  | {
-      readonly kind: 'applied';
-      readonly mutations: readonly MvccMutation[];
-      readonly result: WriteResult;
-      /** True when the command was a retry answered from the exactly-once table (nothing applied). */
-      readonly deduplicated: boolean;
-    }
-  /**
-   * Refused deterministically by every replica: a stale duplicate of a write the client already
-   * declared complete (its seq is below the client's first incomplete seq), whose result is forgotten.
-   */
-  | { readonly kind: 'rejected'; readonly reason: string };
-
-/**
- * Applies replicated KV commands deterministically: every replica, applying the same log, makes the
- * same decisions (CAS comparisons, versions, deduplication) and produces the same mutations.
- */
-export class KvStateMachine {
+export class KvStateMachine implements ReplicatedStateMachine<WriteResult> {
   constructor(
     private readonly reader: MvccReader,
     private readonly overlay: BatchOverlay,
-    private readonly skipDedup: boolean,
+    private readonly options: KvStateMachineOptions,
   ) {}
 
-  apply(cmd: Command, sessions: SessionTable): ApplyOutcome {
+  beginApply(local: RangeLocalReader): EntryApplier<WriteResult> {
+    return new KvApplier(this, new SessionTable(local));
+  }
+
+  guessResult(data: Uint8Array): WriteResult {
+    const cmd = decodeCommand(data);
+    switch (cmd.op.kind) {
+      case 'put':
+        return { kind: 'put', version: cmd.proposedTs };
+      case 'delete':
+        return { kind: 'delete', deleted: true, version: cmd.proposedTs };
+      case 'cas':
+        return { kind: 'cas', succeeded: true, current: cmd.op.expected, version: cmd.proposedTs };
+    }
+  }
+
+  /** Applies one decoded command; `sessions` is the range's exactly-once table for this batch. */
+  applyCommand(cmd: Command, sessions: SessionTable, mutations: MvccMutation[]): EntryOutcome<WriteResult> {
     const session = cmd.session;
-    if (session !== null && !this.skipDedup) {
-      const seen = sessions.lookup(session.clientId, session.seq);
-      if (seen !== undefined) return { kind: 'applied', mutations: [], result: seen, deduplicated: true };
+    const digest = session === null ? null : commandDigest(cmd.op);
+    if (session !== null && digest !== null && !this.options.skipDedup) {
+      const seen = sessions.lookupRecorded(session.clientId, session.seq);
+      if (seen !== undefined) {
+        if (seen.digest !== null && !bytesEqual(seen.digest, digest)) {
+          return {
+            error: new KvError(
+              'INVALID_ARGUMENT',
+              `client id reused: seq ${session.seq} of this client id was already used by a different write; a client must never reuse an id it (or another client) wrote with`,
+            ),
+          };
+        }
+        return { ok: seen.result };
+      }
       if (sessions.isForgotten(session.clientId, session.seq)) {
-        return { kind: 'rejected', reason: `write ${session.seq} of this client was already completed and acknowledged` };
+        return { error: new KvError('INVALID_ARGUMENT', `write ${session.seq} of this client was already completed and acknowledged`) };
       }
     }
-    const { mutations, result } = this.execute(cmd.op, cmd.proposedTs);
-    if (session !== null) this.record(sessions, session, result, cmd.proposedTs);
-    return { kind: 'applied', mutations, result, deduplicated: false };
+    const result = this.execute(cmd.op, cmd.proposedTs, mutations);
+    if (session !== null) sessions.record(session.clientId, session.seq, session.firstIncompleteSeq, result, cmd.proposedTs, digest);
+    return { ok: result };
   }
 
-  private record(sessions: SessionTable, s: ClientSession, result: WriteResult, nowTs: Timestamp): void {
-    sessions.record(s.clientId, s.seq, s.firstIncompleteSeq, result, nowTs);
-  }
-
-  private execute(op: KvOp, proposedTs: Timestamp): { mutations: MvccMutation[]; result: WriteResult } {
+  private execute(op: KvOp, proposedTs: Timestamp, mutations: MvccMutation[]): WriteResult {
     const current = this.current(op.key);
     // Versions of a key strictly increase in log order, whatever the proposers' clocks said: a new
     // leader whose clock is behind still writes above everything it is replacing.
@@ -87,25 +74,27 @@ export class KvStateMachine {
     switch (op.kind) {
       case 'put':
         this.overlay.set(op.key, { value: op.value, version });
-        return { mutations: [mvcc.put(op.key, version, op.value)], result: { kind: 'put', version } };
+        mutations.push(mvcc.put(op.key, version, op.value));
+        return { kind: 'put', version };
       case 'delete': {
-        if (current.value === null) {
-          // Nothing to delete: no new version (a tombstone over nothing is noise).
-          return { mutations: [], result: { kind: 'delete', deleted: false, version: current.version } };
-        }
+        // Nothing to delete: no new version (a tombstone over nothing is noise).
+        if (current.value === null) return { kind: 'delete', deleted: false, version: current.version };
         this.overlay.set(op.key, { value: null, version });
-        return { mutations: [mvcc.delete(op.key, version)], result: { kind: 'delete', deleted: true, version } };
+        mutations.push(mvcc.delete(op.key, version));
+        return { kind: 'delete', deleted: true, version };
       }
       case 'cas': {
         const matches = op.expected === null ? current.value === null : current.value !== null && bytesEqual(current.value, op.expected);
-        if (!matches) return { mutations: [], result: { kind: 'cas', succeeded: false, current: current.value, version: current.version } };
+        if (!matches) return { kind: 'cas', succeeded: false, current: current.value, version: current.version };
         if (op.newValue === null) {
-          if (current.value === null) return { mutations: [], result: { kind: 'cas', succeeded: true, current: null, version: current.version } };
+          if (current.value === null) return { kind: 'cas', succeeded: true, current: null, version: current.version };
           this.overlay.set(op.key, { value: null, version });
-          return { mutations: [mvcc.delete(op.key, version)], result: { kind: 'cas', succeeded: true, current: current.value, version } };
+          mutations.push(mvcc.delete(op.key, version));
+          return { kind: 'cas', succeeded: true, current: current.value, version };
         }
         this.overlay.set(op.key, { value: op.newValue, version });
-        return { mutations: [mvcc.put(op.key, version, op.newValue)], result: { kind: 'cas', succeeded: true, current: current.value, version } };
+        mutations.push(mvcc.put(op.key, version, op.newValue));
+        return { kind: 'cas', succeeded: true, current: current.value, version };
       }
     }
   }
@@ -120,7 +109,32 @@ export class KvStateMachine {
     // The newest record may be a delete, or a transaction's lock/rollback record: the visible value
     // is then whatever the newest put/delete says.
     const visible = this.reader.get(key, timestampMax);
-    const version = newest.commitTs;
-    return { value: visible === null ? null : visible.value, version };
+    return { value: visible === null ? null : visible.value, version: newest.commitTs };
+  }
+}
+
+/** One Ready's worth of applied entries of one range. */
+class KvApplier implements EntryApplier<WriteResult> {
+  private readonly mutations: MvccMutation[] = [];
+
+  constructor(
+    private readonly machine: KvStateMachine,
+    private readonly sessions: SessionTable,
+  ) {}
+
+  apply(data: Uint8Array): EntryOutcome<WriteResult> {
+    let cmd: Command;
+    try {
+      cmd = decodeCommand(data);
+    } catch (err) {
+      // Every replica decodes the same bytes the same way, so refusing is deterministic.
+      if (!(err instanceof CodecError)) throw err;
+      return { error: new KvError('INTERNAL', `undecodable command: ${err.message}`) };
+    }
+    return this.machine.applyCommand(cmd, this.sessions, this.mutations);
+  }
+
+  finish(): { mutations: readonly MvccMutation[]; localMutations: readonly RangeLocalMutation[] } {
+    return { mutations: this.mutations, localMutations: this.sessions.takeMutations() };
   }
 }

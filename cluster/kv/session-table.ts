@@ -1,17 +1,9 @@
 import { physicalMsOf, type Timestamp } from '../../storage/index.js';
 import { ByteReader, ByteWriter, CodecError } from '../../proto/byte-codec.js';
 import { decodeWriteResult, encodeWriteResult, type WriteResult } from './command.js';
+import type { RangeLocalMutation, RangeLocalReader } from '../replica/state-machine.js';
 
-/** Reads of a range's local replicated table (committed state). */
-export interface RangeLocalReader {
-  get(key: Uint8Array): Uint8Array | null;
-  scan(opts: { prefix: Uint8Array; limit: number; after?: Uint8Array }): { key: Uint8Array; value: Uint8Array }[];
-}
-
-/** Writes to a range's local replicated table, applied in the same batch as the entries that made them. */
-export type RangeLocalMutation =
-  | { readonly op: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
-  | { readonly op: 'delete'; readonly key: Uint8Array };
+export type { RangeLocalMutation, RangeLocalReader } from '../replica/state-machine.js';
 
 export interface SessionTableLimits {
   /** Results remembered per client; beyond it the oldest are forgotten (retries of those are refused). */
@@ -65,8 +57,17 @@ export class SessionTable {
   ) {}
 
   lookup(clientId: Uint8Array, seq: number): WriteResult | undefined {
+    return this.lookupRecorded(clientId, seq)?.result;
+  }
+
+  /**
+   * The recorded result of (clientId, seq) with the digest of the command that produced it (null
+   * for results recorded before digests were kept), so that a retry can be told apart from a
+   * different write that reuses the same id and seq.
+   */
+  lookupRecorded(clientId: Uint8Array, seq: number): RecordedWrite | undefined {
     const bytes = this.read(resultKey(clientId, seq));
-    return bytes === null ? undefined : decodeWriteResult(bytes);
+    return bytes === null ? undefined : decodeRecordedWrite(bytes);
   }
 
   /** A seq below the client's first incomplete one without a recorded result: answered and forgotten. */
@@ -75,13 +76,13 @@ export class SessionTable {
     return h !== undefined && seq < h.firstIncompleteSeq && this.read(resultKey(clientId, seq)) === null;
   }
 
-  record(clientId: Uint8Array, seq: number, firstIncompleteSeq: number, result: WriteResult, now: Timestamp): void {
+  record(clientId: Uint8Array, seq: number, firstIncompleteSeq: number, result: WriteResult, now: Timestamp, digest: Uint8Array | null = null): void {
     const h = this.header(clientId) ?? { firstIncompleteSeq: 0, lastActiveMs: 0, results: 0, oldestSeq: 0 };
     h.firstIncompleteSeq = Math.max(h.firstIncompleteSeq, firstIncompleteSeq);
     h.lastActiveMs = Math.max(h.lastActiveMs, physicalMsOf(now));
     const key = resultKey(clientId, seq);
     if (this.read(key) === null) h.results++;
-    this.writeResult(clientId, key, encodeWriteResult(result));
+    this.writeResult(clientId, key, encodeRecordedWrite({ result, digest }));
     if (h.oldestSeq === 0 || seq < h.oldestSeq) h.oldestSeq = seq;
     // Forget answered results (oldest first, bounded) and the oldest beyond the per-client cap —
     // but only look when there is something to forget (the common case costs no scan).
@@ -262,4 +263,32 @@ export function decodeHeader(bytes: Uint8Array): ClientHeader {
   const h = { firstIncompleteSeq: r.uint('first incomplete seq'), lastActiveMs: r.uint('last active'), results: r.uint('results'), oldestSeq: r.uint('oldest seq') };
   r.expectEnd('session header');
   return h;
+}
+
+/** A remembered write: its result and the digest of the command that produced it. */
+export interface RecordedWrite {
+  readonly result: WriteResult;
+  /** commandDigest of the command; null for results stored before digests were kept. */
+  readonly digest: Uint8Array | null;
+}
+
+/** First byte of a result stored with its digest; legacy results start with a result kind (1–3). */
+const recordedWithDigest = 0xd1;
+export const commandDigestBytes = 16;
+
+function encodeRecordedWrite(w: RecordedWrite): Uint8Array {
+  const result = encodeWriteResult(w.result);
+  if (w.digest === null) return result;
+  if (w.digest.length !== commandDigestBytes) throw new CodecError(`a command digest is ${commandDigestBytes} bytes, got ${w.digest.length}`);
+  const out = new Uint8Array(1 + commandDigestBytes + result.length);
+  out[0] = recordedWithDigest;
+  out.set(w.digest, 1);
+  out.set(result, 1 + commandDigestBytes);
+  return out;
+}
+
+function decodeRecordedWrite(bytes: Uint8Array): RecordedWrite {
+  if (bytes[0] !== recordedWithDigest) return { result: decodeWriteResult(bytes), digest: null };
+  if (bytes.length < 1 + commandDigestBytes) throw new CodecError('recorded write shorter than its digest');
+  return { digest: bytes.slice(1, 1 + commandDigestBytes), result: decodeWriteResult(bytes.subarray(1 + commandDigestBytes)) };
 }

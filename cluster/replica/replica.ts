@@ -1,21 +1,13 @@
 import type { Logger } from 'pino';
-import { NoNode, RawNode, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot } from '../../raft/index.js';
-import type { MvccMutation, RangeLogStorage, SnapshotReceiver, StagedSnapshot, WriteBatch } from '../../storage/index.js';
-import { CodecError } from '../../proto/byte-codec.js';
-import { decodeCommand, type WriteResult } from '../kv/command.js';
-import { decodeNodeConfChange } from './conf-change-entry.js';
+import { NoNode, RawNode, invariant, unreachable, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot } from '../../raft/index.js';
+import type { RangeLogStorage, SnapshotReceiver, StagedSnapshot, WriteBatch } from '../../storage/index.js';
 import { KvError } from '../../proto/kv-error.js';
 import { replicaById, type RangeDescriptor, type ReplicaDescriptor, type StoreId } from '../../proto/range-descriptor.js';
+import { decodeNodeConfChange } from './conf-change-entry.js';
+import { descriptorAfterConfChange } from './descriptor-after-conf-change.js';
 import { encodeRangeDescriptor } from './range-descriptor-codec.js';
-import { SessionTable, type RangeLocalMutation, type RangeLocalReader } from '../kv/session-table.js';
-import type { KvStateMachine } from '../kv/kv-state-machine.js';
-
-/** A pending request's completion. Settled exactly once (later calls are ignored). */
-export interface Waiter<T> {
-  readonly deadlineAtMs: number;
-  resolve(value: T): void;
-  reject(error: KvError): void;
-}
+import type { EntryOutcome, RangeLocalReader, ReplicatedStateMachine } from './state-machine.js';
+import type { Waiter } from './waiter.js';
 
 /** How a read waits before it may run against the local state machine. */
 export type ReadMode =
@@ -33,26 +25,27 @@ export interface ReadRequest<T> {
   readonly waiter: Waiter<T>;
 }
 
-interface QueuedProposal {
-  readonly data: Uint8Array;
-  readonly waiter: Waiter<AppliedWrite>;
-  readonly confChange: boolean;
-}
-
-interface InflightProposal {
-  readonly term: number;
-  readonly waiter: Waiter<AppliedWrite>;
-}
-
 /** A write's outcome with the index it was applied at (for session tokens). */
-export interface AppliedWrite {
-  readonly result: WriteResult;
+export interface AppliedWrite<R> {
+  readonly result: R;
   readonly index: LogIndex;
 }
 
+/** A membership change's outcome: the index it was applied at. */
+export interface AppliedConfChange {
+  readonly index: LogIndex;
+}
+
+type QueuedProposal<R> =
+  | { readonly kind: 'normal'; readonly data: Uint8Array; readonly waiter: Waiter<AppliedWrite<R>> }
+  | { readonly kind: 'confChange'; readonly data: Uint8Array; readonly waiter: Waiter<AppliedConfChange> };
+
+type InflightProposal<R> =
+  | { readonly kind: 'normal'; readonly term: number; readonly waiter: Waiter<AppliedWrite<R>> }
+  | { readonly kind: 'confChange'; readonly term: number; readonly waiter: Waiter<AppliedConfChange> };
+
 /** What staging one Ready produced, to finish after the batch commits. */
 export interface StagedReady {
-  readonly replica: Replica;
   readonly ready: Ready;
   /** Completions to run once the batch is durable. */
   readonly completions: (() => void)[];
@@ -60,40 +53,79 @@ export interface StagedReady {
   readonly otherMessages: readonly Message[];
 }
 
+/** Test-only deliberate bugs of the replica (see FaultSwitches in config/node-options.ts). */
+export interface ReplicaFaultSwitches {
+  readonly ackBeforeCommit: boolean;
+  readonly applyBeforeCommit: boolean;
+}
+
+export interface ReplicaParts<R> {
+  readonly raw: RawNode;
+  readonly storage: RangeLogStorage;
+  readonly descriptor: RangeDescriptor;
+  readonly replicaId: NodeId;
+  readonly machine: ReplicatedStateMachine<R>;
+  readonly log: Logger;
+  /**
+   * Prefix of this replica's ReadIndex request contexts, unique to this process incarnation: a
+   * leader's late answer to a read of an earlier incarnation must never satisfy a new read.
+   */
+  readonly readCtxPrefix: string;
+  readonly faults: ReplicaFaultSwitches;
+  /** Bound on each of the replica's request queues (the node's admission control keeps below it). */
+  readonly queuedRequestsMax: number;
+}
+
 /**
  * One range's replica on this store: its raft node over the store's log storage, its descriptor,
- * and the requests waiting on it. It never touches the network or commits batches itself: the
- * node's driver loop calls it at each step of a turn (submit → stage the Ready into the batch →
- * commit → finish), which is what keeps "persist before send and before answering" in one place.
+ * the state machine its committed entries are applied to, and the requests waiting on it. It never
+ * touches the network or commits batches itself: the node's driver loop calls it at each step of a
+ * turn (submit → stage the Ready into the batch → commit → finish), which is what keeps "persist
+ * before send and before answering" in one place.
  */
-export class Replica {
+export class Replica<R> {
   descriptor: RangeDescriptor;
-  private readonly queuedProposals: QueuedProposal[] = [];
-  private readonly inflight = new Map<LogIndex, InflightProposal>();
+  readonly raw: RawNode;
+  readonly storage: RangeLogStorage;
+  readonly replicaId: NodeId;
+  readonly log: Logger;
+  private readonly machine: ReplicatedStateMachine<R>;
+  private readonly faults: ReplicaFaultSwitches;
+  private readonly queuedRequestsMax: number;
+  private readonly readCtxPrefix: string;
+  private readonly queuedProposals: QueuedProposal<R>[] = [];
+  private readonly inflight = new Map<LogIndex, InflightProposal<R>>();
   private readonly queuedReads: ReadRequest<unknown>[] = [];
   private queuedTransfer: NodeId | undefined = undefined;
   private readonly readIndexWaiting = new Map<string, ReadRequest<unknown>>();
   /** Reads allowed to run once the applied index reaches `index`. */
   private readonly applyWaiting: { index: LogIndex; read: ReadRequest<unknown> }[] = [];
-  private nextReadCtx = 1;
-  /** A snapshot received from the leader, waiting for raft to accept it in a Ready. */
-  private stagedSnapshot: { index: LogIndex; staged: StagedSnapshot; receiver: SnapshotReceiver } | undefined = undefined;
+  private nextReadSeq = 1;
+  /** Snapshots received from the leader, by index, waiting for raft to accept one in a Ready. */
+  private readonly offeredSnapshots = new Map<LogIndex, { staged: StagedSnapshot; receiver: SnapshotReceiver }>();
+  /** Set between stageReady and finishReady (one Ready at a time, as raft requires). */
+  private staging = false;
   lastLeader: NodeId = NoNode;
   lastRole = 'follower';
   proposalsAppended = 0;
-  /** Replica GC bookkeeping (see Node.checkLeaderless). */
+  /** Set when this replica applied a membership change that removed it: the node deletes it. */
+  removed = false;
+  /** Replica GC bookkeeping (see node/replica-gc.ts). */
   leaderlessSinceMs: number | undefined = undefined;
   gcCheckInFlight = false;
   gcAttempts = 0;
 
-  constructor(
-    readonly raw: RawNode,
-    readonly storage: RangeLogStorage,
-    descriptor: RangeDescriptor,
-    readonly replicaId: NodeId,
-    readonly log: Logger,
-  ) {
-    this.descriptor = descriptor;
+  constructor(parts: ReplicaParts<R>) {
+    this.raw = parts.raw;
+    this.storage = parts.storage;
+    this.descriptor = parts.descriptor;
+    this.replicaId = parts.replicaId;
+    this.machine = parts.machine;
+    this.log = parts.log;
+    this.faults = parts.faults;
+    this.readCtxPrefix = parts.readCtxPrefix;
+    this.queuedRequestsMax = parts.queuedRequestsMax;
+    invariant(replicaById(parts.descriptor, parts.replicaId) !== undefined || parts.descriptor.replicas.length === 0, () => `replica ${parts.replicaId} is not in its descriptor`);
   }
 
   get rangeId(): number {
@@ -119,6 +151,11 @@ export class Replica {
     return this.descriptor.replicas.find((r) => r.storeId === store);
   }
 
+  /** Whether the range is in a joint configuration (a multi-voter change not yet left). */
+  isJoint(): boolean {
+    return this.raw.inJointConfig();
+  }
+
   hasQueuedWork(): boolean {
     return this.queuedProposals.length > 0 || this.queuedReads.length > 0 || this.queuedTransfer !== undefined;
   }
@@ -128,26 +165,28 @@ export class Replica {
     this.queuedTransfer = target;
   }
 
-  propose(data: Uint8Array, waiter: Waiter<AppliedWrite>): void {
-    this.queuedProposals.push({ data, waiter, confChange: false });
+  propose(data: Uint8Array, waiter: Waiter<AppliedWrite<R>>): void {
+    this.checkQueueRoom(this.queuedProposals.length, 'proposals');
+    this.queuedProposals.push({ kind: 'normal', data, waiter });
   }
 
   /** Proposes a membership change (encoded by encodeNodeConfChange); settled when it is applied. */
-  proposeConfChange(data: Uint8Array, waiter: Waiter<AppliedWrite>): void {
-    this.queuedProposals.push({ data, waiter, confChange: true });
+  proposeConfChange(data: Uint8Array, waiter: Waiter<AppliedConfChange>): void {
+    this.checkQueueRoom(this.queuedProposals.length, 'proposals');
+    this.queuedProposals.push({ kind: 'confChange', data, waiter });
   }
 
-  /** Set when this replica applied a membership change that removed it: the node deletes it. */
-  removed = false;
-
   read<T>(req: ReadRequest<T>): void {
+    this.checkQueueRoom(this.queuedReads.length, 'reads');
     this.queuedReads.push(req as ReadRequest<unknown>);
   }
 
-  /** Hands queued proposals and reads to raft. Called in a turn, after the ticks (leases depend on it). */
-  /** Fault switch (tests only): answer writes once appended, before they are committed. */
-  ackBeforeCommit = false;
+  private checkQueueRoom(length: number, what: string): void {
+    // Admission control (the node's in-flight bound) keeps every queue below this; reaching it is a bug.
+    invariant(length < this.queuedRequestsMax, () => `range ${this.rangeId}: ${what} queue reached its bound ${this.queuedRequestsMax}`);
+  }
 
+  /** Hands queued proposals and reads to raft. Called in a turn, after the ticks (leases depend on it). */
   submitQueued(notLeader: () => KvError): void {
     if (this.queuedTransfer !== undefined) {
       const r = this.raw.transferLeader(this.queuedTransfer);
@@ -155,42 +194,7 @@ export class Replica {
       else this.log.info({ target: this.queuedTransfer }, 'leader transfer started');
       this.queuedTransfer = undefined;
     }
-    for (const p of this.queuedProposals.splice(0)) {
-      if (!this.isLeader()) {
-        p.waiter.reject(notLeader());
-        continue;
-      }
-      const r = p.confChange ? this.raw.proposeEncodedConfChange(p.data) : this.raw.propose(p.data);
-      switch (r.outcome) {
-        case 'appended':
-          this.proposalsAppended++;
-          if (this.ackBeforeCommit && !p.confChange) {
-            p.waiter.resolve({ result: guessedResult(p.data), index: r.index });
-            break;
-          }
-          this.inflight.set(r.index, { term: r.term, waiter: p.waiter });
-          break;
-        case 'forwarded':
-          // Unreachable: we checked leadership. Refuse rather than leave the outcome unknowable.
-          p.waiter.reject(notLeader());
-          break;
-        case 'rejected':
-          switch (r.reason) {
-            case 'UNCOMMITTED_BYTES_EXCEEDED':
-              p.waiter.reject(new KvError('OVERLOADED', `range ${this.rangeId}: ${r.detail}`, { retryAfterMs: 50 }));
-              break;
-            case 'NO_LEADER':
-            case 'TRANSFER_IN_PROGRESS':
-            case 'NOT_IN_CONFIG':
-              p.waiter.reject(notLeader());
-              break;
-            case 'CONF_CHANGE_PENDING':
-            case 'CONF_CHANGE_INVALID':
-              p.waiter.reject(new KvError('INVALID_ARGUMENT', r.detail));
-              break;
-          }
-      }
-    }
+    for (const p of this.queuedProposals.splice(0)) this.submitProposal(p, notLeader);
     for (const read of this.queuedReads.splice(0)) {
       switch (read.mode.kind) {
         case 'unsafeLocal':
@@ -200,28 +204,76 @@ export class Replica {
           this.applyWaiting.push({ index: read.mode.minIndex, read });
           break;
         case 'readIndex': {
-          const ctx = `${this.nextReadCtx++}`;
+          const ctx = `${this.readCtxPrefix}:${this.nextReadSeq++}`;
           const r = this.raw.readIndex(ctx);
           if (r.outcome === 'rejected') read.waiter.reject(notLeader());
           else this.readIndexWaiting.set(ctx, read);
           break;
         }
+        default:
+          unreachable(read.mode, 'read mode');
       }
     }
     this.serveAppliedReads();
   }
 
-  /** Parks a snapshot received from the leader until raft accepts it (see stageReady). */
-  offerSnapshot(index: LogIndex, staged: StagedSnapshot, receiver: SnapshotReceiver): void {
-    this.stagedSnapshot?.receiver.abort();
-    this.stagedSnapshot = { index, staged, receiver };
+  private submitProposal(p: QueuedProposal<R>, notLeader: () => KvError): void {
+    if (!this.isLeader()) {
+      p.waiter.reject(notLeader());
+      return;
+    }
+    const r = p.kind === 'confChange' ? this.raw.proposeEncodedConfChange(p.data) : this.raw.propose(p.data);
+    switch (r.outcome) {
+      case 'appended':
+        this.proposalsAppended++;
+        invariant(!this.inflight.has(r.index), () => `range ${this.rangeId}: two proposals at index ${r.index}`);
+        if (p.kind === 'normal') {
+          if (this.faults.ackBeforeCommit) {
+            p.waiter.resolve({ result: this.machine.guessResult(p.data), index: r.index });
+            return;
+          }
+          this.inflight.set(r.index, { kind: 'normal', term: r.term, waiter: p.waiter });
+        } else {
+          this.inflight.set(r.index, { kind: 'confChange', term: r.term, waiter: p.waiter });
+        }
+        return;
+      case 'forwarded':
+        // Unreachable: we checked leadership. Refuse rather than leave the outcome unknowable.
+        p.waiter.reject(notLeader());
+        return;
+      case 'rejected':
+        switch (r.reason) {
+          case 'UNCOMMITTED_BYTES_EXCEEDED':
+            p.waiter.reject(new KvError('OVERLOADED', `range ${this.rangeId}: ${r.detail}`, { retryAfterMs: 50 }));
+            return;
+          case 'NO_LEADER':
+          case 'TRANSFER_IN_PROGRESS':
+          case 'NOT_IN_CONFIG':
+            p.waiter.reject(notLeader());
+            return;
+          case 'CONF_CHANGE_PENDING':
+          case 'CONF_CHANGE_INVALID':
+            p.waiter.reject(new KvError('INVALID_ARGUMENT', r.detail));
+            return;
+        }
+    }
   }
 
-  /** Drops a parked snapshot raft did not take (it was stale); its staging rows are discarded. */
+  /**
+   * Parks a snapshot received from the leader until raft accepts it (see stageReady). Several may
+   * arrive in one turn; raft takes at most one, and the others are dropped after the turn.
+   */
+  offerSnapshot(index: LogIndex, staged: StagedSnapshot, receiver: SnapshotReceiver): void {
+    this.offeredSnapshots.get(index)?.receiver.abort();
+    this.offeredSnapshots.set(index, { staged, receiver });
+  }
+
+  /** Drops a parked snapshot raft did not take (it was stale). Returns whether it was still parked. */
   discardOfferedSnapshot(index: LogIndex): boolean {
-    if (this.stagedSnapshot?.index !== index) return false;
-    this.stagedSnapshot.receiver.abort();
-    this.stagedSnapshot = undefined;
+    const offered = this.offeredSnapshots.get(index);
+    if (offered === undefined) return false;
+    offered.receiver.abort();
+    this.offeredSnapshots.delete(index);
     return true;
   }
 
@@ -230,37 +282,40 @@ export class Replica {
    * data), log entries, hard state, and the applied entries with their mutations and applied index.
    * Requests are completed only after the batch commits (the returned completions).
    */
-  stageReady(rd: Ready, batch: WriteBatch, machine: KvStateMachine, local: RangeLocalReader): StagedReady {
+  stageReady(rd: Ready, batch: WriteBatch, local: RangeLocalReader): StagedReady {
+    invariant(!this.staging, () => `range ${this.rangeId}: a Ready staged twice without finishing`);
+    this.staging = true;
     const completions: (() => void)[] = [];
     if (rd.snapshot !== undefined) this.stageSnapshot(rd.snapshot, batch);
     batch.append(this.rangeId, rd.entries);
     if (rd.hardState !== undefined) batch.setHardState(this.rangeId, rd.hardState);
-    if (rd.committedEntries.length > 0) this.stageApply(rd.committedEntries, batch, machine, local, completions);
+    // The applyBeforeCommit fault switch applies what was just appended, committed or not.
+    const toApply = this.faults.applyBeforeCommit ? mergeByIndex(rd.committedEntries, rd.entries) : rd.committedEntries;
+    if (toApply.length > 0) this.stageApply(toApply, batch, local, completions);
     const snapshotMessages: Message[] = [];
     const otherMessages: Message[] = [];
     for (const m of rd.messages) (m.type === 'snap' ? snapshotMessages : otherMessages).push(m);
-    return { replica: this, ready: rd, completions, snapshotMessages, otherMessages };
+    return { ready: rd, completions, snapshotMessages, otherMessages };
   }
 
   private stageSnapshot(snap: Snapshot, batch: WriteBatch): void {
-    const pending = this.stagedSnapshot;
-    this.stagedSnapshot = undefined;
-    if (pending === undefined || pending.index !== snap.metadata.index) {
-      // Raft accepted a snapshot we have no data for: a bug in the receive path, never limp on.
-      throw new KvError('INTERNAL', `range ${this.rangeId}: raft installed snapshot ${snap.metadata.index} without its data`);
-    }
-    batch.installSnapshot(this.rangeId, snap, pending.staged);
+    const offered = this.offeredSnapshots.get(snap.metadata.index);
+    // Raft accepted a snapshot we have no data for: a bug in the receive path, never limp on.
+    invariant(offered !== undefined, () => `range ${this.rangeId}: raft installed snapshot ${snap.metadata.index} without its data`);
+    this.offeredSnapshots.delete(snap.metadata.index);
+    batch.installSnapshot(this.rangeId, snap, offered.staged);
   }
 
-  private stageApply(entries: readonly Entry[], batch: WriteBatch, machine: KvStateMachine, local: RangeLocalReader, completions: (() => void)[]): void {
-    const mutations: MvccMutation[] = [];
-    const sessions = new SessionTable(local);
+  private stageApply(entries: readonly Entry[], batch: WriteBatch, local: RangeLocalReader, completions: (() => void)[]): void {
+    const applier = this.machine.beginApply(local);
     let descriptorChanged = false;
     let confState = undefined;
     const applied = this.storage.appliedIndex();
+    let last: Entry | undefined;
     for (const e of entries) {
       if (e.index <= applied) continue;
-      let outcome: { result: WriteResult } | { error: KvError } | undefined;
+      invariant(last === undefined || e.index === last.index + 1, () => `range ${this.rangeId}: applying ${e.index} after ${last?.index}`);
+      last = e;
       if (e.type === 'confChange') {
         const { change, storeOfReplica } = decodeNodeConfChange(e.data);
         confState = this.raw.applyConfChange(change);
@@ -269,33 +324,18 @@ export class Replica {
         this.log.info({ index: e.index, change, confState }, 'membership changed');
         const members = [...confState.voters, ...confState.votersOutgoing, ...confState.learners];
         if (!members.includes(this.replicaId)) this.removed = true;
-        // A conf change settles its proposal with a placeholder result (no key was written).
-        outcome = { result: { kind: 'put', version: 0n as WriteResult['version'] } };
+        this.settleConfChange(e, completions);
       } else if (e.data.length > 0) {
-        let cmd;
-        try {
-          cmd = decodeCommand(e.data);
-        } catch (err) {
-          // Every replica decodes the same bytes the same way: skipping is deterministic. It can only
-          // come from a bug (inputs are validated before proposing).
-          if (!(err instanceof CodecError)) throw err;
-          this.log.error({ index: e.index, err }, 'undecodable command in the log; skipped');
-          outcome = { error: new KvError('INTERNAL', 'undecodable command') };
-        }
-        if (cmd !== undefined) {
-          const o = machine.apply(cmd, sessions);
-          if (o.kind === 'applied') {
-            mutations.push(...o.mutations);
-            outcome = { result: o.result };
-          } else {
-            outcome = { error: new KvError('INVALID_ARGUMENT', o.reason) };
-          }
-        }
+        const outcome = applier.apply(e.data, e.index);
+        if ('error' in outcome && outcome.error.code === 'INTERNAL') this.log.error({ index: e.index, err: outcome.error.message }, 'entry could not be applied');
+        this.settleProposal(e, outcome, completions);
+      } else {
+        // An empty entry (a new leader's first): nobody waits for it, unless our proposal was replaced by it.
+        this.settleProposal(e, undefined, completions);
       }
-      this.settleProposal(e, outcome, completions);
     }
-    const last = entries[entries.length - 1]!;
-    const localMutations: RangeLocalMutation[] = sessions.takeMutations();
+    if (last === undefined) return;
+    const { mutations, localMutations } = applier.finish();
     batch.apply(
       this.rangeId,
       {
@@ -309,29 +349,43 @@ export class Replica {
     );
   }
 
-  /** A proposal of ours is answered when its index is applied: with the result if our entry is the one there. */
-  private settleProposal(e: Entry, outcome: { result: WriteResult } | { error: KvError } | undefined, completions: (() => void)[]): void {
+  /** A proposal of ours is answered when its index is applied: with the outcome if our entry is the one there. */
+  private settleProposal(e: Entry, outcome: EntryOutcome<R> | undefined, completions: (() => void)[]): void {
     const p = this.inflight.get(e.index);
     if (p === undefined) return;
     this.inflight.delete(e.index);
-    let settle: () => void;
     if (p.term !== e.term) {
       // Another leader's entry took this index: ours was never committed and never will be.
-      settle = () => p.waiter.reject(new KvError('NOT_LEADER', `range ${this.rangeId}: leadership changed before the write committed; it was not applied`));
-    } else if (outcome === undefined) {
-      settle = () => p.waiter.reject(new KvError('INTERNAL', `range ${this.rangeId}: proposal ${e.index} applied without an outcome`));
-    } else if ('error' in outcome) {
-      const err = outcome.error;
-      settle = () => p.waiter.reject(err);
-    } else {
-      const value: AppliedWrite = { result: outcome.result, index: e.index };
-      settle = () => p.waiter.resolve(value);
+      completions.push(() => p.waiter.reject(new KvError('NOT_LEADER', `range ${this.rangeId}: leadership changed before the write committed; it was not applied`)));
+      return;
     }
-    completions.push(settle);
+    invariant(p.kind === 'normal', () => `range ${this.rangeId}: a membership proposal at ${e.index} applied as a normal entry`);
+    invariant(outcome !== undefined, () => `range ${this.rangeId}: proposal ${e.index} applied without an outcome`);
+    if ('error' in outcome) {
+      const err = outcome.error;
+      completions.push(() => p.waiter.reject(err));
+    } else {
+      const value: AppliedWrite<R> = { result: outcome.ok, index: e.index };
+      completions.push(() => p.waiter.resolve(value));
+    }
+  }
+
+  private settleConfChange(e: Entry, completions: (() => void)[]): void {
+    const p = this.inflight.get(e.index);
+    if (p === undefined) return;
+    this.inflight.delete(e.index);
+    if (p.term !== e.term || p.kind !== 'confChange') {
+      const waiter = p.waiter;
+      completions.push(() => waiter.reject(new KvError('NOT_LEADER', `range ${this.rangeId}: leadership changed before the proposal committed; it was not applied`)));
+      return;
+    }
+    completions.push(() => p.waiter.resolve({ index: e.index }));
   }
 
   /** After the batch committed: answer requests, route read states, then advance the raft node. */
   finishReady(staged: StagedReady): void {
+    invariant(this.staging, () => `range ${this.rangeId}: finishing a Ready that was not staged`);
+    this.staging = false;
     for (const c of staged.completions) c();
     const rd = staged.ready;
     for (const rs of rd.readStates) {
@@ -348,6 +402,11 @@ export class Replica {
     }
     this.raw.advance();
     this.serveAppliedReads();
+  }
+
+  /** Drops every snapshot still parked after a turn (raft did not take them). */
+  dropUntakenSnapshots(): void {
+    for (const index of [...this.offeredSnapshots.keys()]) this.discardOfferedSnapshot(index);
   }
 
   /** Runs every waiting read whose index the local state machine has reached. */
@@ -377,10 +436,10 @@ export class Replica {
   }
 
   /**
-   * Fails everything waiting here (shutdown, fenced store, replica removed). Work never handed to
-   * raft fails with `error`; a proposal already in the log may still be committed by the range's
-   * next leader (a leader removing itself has usually replicated it already), so it can only be
-   * answered OUTCOME_UNKNOWN.
+   * Fails everything waiting here (shutdown, replica removed). Work never handed to raft fails with
+   * `error`; a proposal already in the log may still be committed by the range's next leader (a
+   * leader removing itself has usually replicated it already), so it can only be answered
+   * OUTCOME_UNKNOWN.
    */
   failAll(error: KvError): void {
     for (const p of this.queuedProposals.splice(0)) p.waiter.reject(error);
@@ -393,8 +452,8 @@ export class Replica {
     for (const r of this.readIndexWaiting.values()) r.waiter.reject(error);
     this.readIndexWaiting.clear();
     for (const w of this.applyWaiting.splice(0)) w.read.waiter.reject(error);
-    this.stagedSnapshot?.receiver.abort();
-    this.stagedSnapshot = undefined;
+    for (const o of this.offeredSnapshots.values()) o.receiver.abort();
+    this.offeredSnapshots.clear();
   }
 
   /** Whether a proposal is in the log (its outcome may no longer be "not applied"). */
@@ -403,34 +462,8 @@ export class Replica {
   }
 }
 
-/** What a write would return if applied now: the ackBeforeCommit fault switch answers with it. */
-function guessedResult(data: Uint8Array): WriteResult {
-  const cmd = decodeCommand(data);
-  switch (cmd.op.kind) {
-    case 'put':
-      return { kind: 'put', version: cmd.proposedTs };
-    case 'delete':
-      return { kind: 'delete', deleted: true, version: cmd.proposedTs };
-    case 'cas':
-      return { kind: 'cas', succeeded: true, current: cmd.op.expected, version: cmd.proposedTs };
-  }
-}
-
-/** The descriptor after a membership change: roles from the new ConfState, stores from the entry. */
-export function descriptorAfterConfChange(
-  d: RangeDescriptor,
-  cs: { readonly voters: readonly number[]; readonly votersOutgoing: readonly number[]; readonly learners: readonly number[]; readonly learnersNext: readonly number[] },
-  storeOfReplica: ReadonlyMap<number, StoreId>,
-): RangeDescriptor {
-  const members = new Set<number>([...cs.voters, ...cs.votersOutgoing, ...cs.learners]);
-  const replicas: ReplicaDescriptor[] = [];
-  let nextReplicaId = d.nextReplicaId;
-  for (const id of [...members].sort((a, b) => a - b)) {
-    const storeId = storeOfReplica.get(id) ?? replicaById(d, id)?.storeId;
-    if (storeId === undefined) continue;
-    const learner = cs.learners.includes(id as NodeId) || (cs.learnersNext.includes(id as NodeId) && !cs.voters.includes(id as NodeId));
-    replicas.push({ storeId, replicaId: id, role: learner ? 'learner' : 'voter' });
-    nextReplicaId = Math.max(nextReplicaId, id + 1);
-  }
-  return { ...d, replicas, epoch: { ...d.epoch, confVersion: d.epoch.confVersion + 1 }, nextReplicaId };
+/** Committed entries followed by newly appended ones past them (applyBeforeCommit fault switch only). */
+function mergeByIndex(committed: readonly Entry[], appended: readonly Entry[]): readonly Entry[] {
+  const last = committed[committed.length - 1]?.index ?? 0;
+  return [...committed, ...appended.filter((e) => e.index > last)];
 }

@@ -17,7 +17,7 @@ beforeAll(async () => {
   for (let i = 0; i < 50; i++) await c.client(1).put(`before-${i}`, String(i));
 }, 40_000);
 
-afterAll(() => c?.stop());
+afterAll(() => c?.stop(process.env["KEEP_CLUSTER"] === "1"));
 
 describe('admin', () => {
   it('transfers leadership to a chosen store', async () => {

@@ -14,7 +14,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KvError } from '../../proto/kv-error.js';
 import { type RangeDescriptor, type RangeId, type StoreId } from '../../proto/range-descriptor.js';
 import { encodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
-import { Replica, type AppliedWrite, type Waiter } from '../../cluster/replica/replica.js';
+import { Replica, type AppliedWrite } from '../../cluster/replica/replica.js';
+import type { Waiter } from '../../cluster/replica/waiter.js';
+import { BatchOverlay } from '../../cluster/kv/batch-overlay.js';
+import type { WriteResult } from '../../cluster/kv/command.js';
+import { KvStateMachine } from '../../cluster/kv/kv-state-machine.js';
 import { bootstrapHardState, bootstrapSnapshot } from '../../raft/bootstrap.js';
 import { RawNode } from '../../raft/raw-node.js';
 import { SeededRng } from '../../raft/rng.js';
@@ -30,7 +34,7 @@ afterEach(() => {
 });
 
 /** A single-voter range on a fresh store, its replica the leader (nothing persisted past bootstrap). */
-function leaderReplica(): Replica {
+function leaderReplica(): Replica<WriteResult> {
   dir = mkdtempSync(join(tmpdir(), 'rangekv-replica-'));
   store = Store.open({ path: join(dir, 'store.db'), clusterId: 'c', storeId: 1 });
   const descriptor: RangeDescriptor = {
@@ -54,14 +58,24 @@ function leaderReplica(): Replica {
     storage,
   );
   raw.campaign();
-  const replica = new Replica(raw, storage, descriptor, nodeId(1), pino({ level: 'silent' }));
+  const replica = new Replica<WriteResult>({
+    raw,
+    storage,
+    descriptor,
+    replicaId: nodeId(1),
+    machine: new KvStateMachine(store.mvcc, new BatchOverlay(), { skipDedup: false }),
+    log: pino({ level: 'silent' }),
+    readCtxPrefix: 'test',
+    faults: { ackBeforeCommit: false, applyBeforeCommit: false },
+    queuedRequestsMax: 100,
+  });
   expect(replica.isLeader()).toBe(true);
   return replica;
 }
 
-function waiter(): Waiter<AppliedWrite> & { outcome: Promise<KvError | AppliedWrite> } {
-  let settle!: (v: KvError | AppliedWrite) => void;
-  const outcome = new Promise<KvError | AppliedWrite>((r) => (settle = r));
+function waiter(): Waiter<AppliedWrite<WriteResult>> & { outcome: Promise<KvError | AppliedWrite<WriteResult>> } {
+  let settle!: (v: KvError | AppliedWrite<WriteResult>) => void;
+  const outcome = new Promise<KvError | AppliedWrite<WriteResult>>((r) => (settle = r));
   return { deadlineAtMs: Date.now() + 60_000, resolve: settle, reject: settle, outcome };
 }
 

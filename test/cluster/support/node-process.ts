@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { parseClusterConfig } from '../../../cluster/config/cluster-config.js';
-import { startNode } from '../../../cluster/node/node.js';
+import { startNode } from '../../../cluster/grpc/start-node.js';
 import type { FaultSwitches } from '../../../cluster/config/node-options.js';
 import { storeId, type StoreId } from '../../../proto/range-descriptor.js';
 

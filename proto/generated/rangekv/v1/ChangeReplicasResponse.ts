@@ -6,9 +6,11 @@ import type { Epoch as _rangekv_v1_Epoch, Epoch__Output as _rangekv_v1_Epoch__Ou
 export interface ChangeReplicasResponse {
   'replicas'?: (_rangekv_v1_RangeReplica)[];
   'epoch'?: (_rangekv_v1_Epoch | null);
+  'leavingJoint'?: (boolean);
 }
 
 export interface ChangeReplicasResponse__Output {
   'replicas': (_rangekv_v1_RangeReplica__Output)[];
   'epoch': (_rangekv_v1_Epoch__Output | null);
+  'leavingJoint': (boolean);
 }

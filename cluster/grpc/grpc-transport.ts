@@ -1,51 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { InternalClient } from '../../proto/generated/rangekv/internal/v1/Internal.js';
-import type { RaftBatch, RaftBatch__Output } from '../../proto/generated/rangekv/internal/v1/RaftBatch.js';
-import type { RaftBatchReply, RaftBatchReply__Output } from '../../proto/generated/rangekv/internal/v1/RaftBatchReply.js';
-import type { SnapshotChunk as SnapshotChunkMsg, SnapshotChunk__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
-import type { SnapshotResult, SnapshotResult__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotResult.js';
-import type { InternalHandlers } from '../../proto/generated/rangekv/internal/v1/Internal.js';
-import type { HelloRequest__Output } from '../../proto/generated/rangekv/internal/v1/HelloRequest.js';
-import type { HelloResponse } from '../../proto/generated/rangekv/internal/v1/HelloResponse.js';
-import type { RangeInfoRequest__Output } from '../../proto/generated/rangekv/internal/v1/RangeInfoRequest.js';
-import type { RangeInfoResponse, RangeInfoResponse__Output } from '../../proto/generated/rangekv/internal/v1/RangeInfoResponse.js';
+import type { RaftBatch } from '../../proto/generated/rangekv/internal/v1/RaftBatch.js';
+import type { RaftBatchReply__Output } from '../../proto/generated/rangekv/internal/v1/RaftBatchReply.js';
+import type { SnapshotChunk as SnapshotChunkMsg } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
+import type { SnapshotResult__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotResult.js';
+import type { RangeInfoResponse__Output } from '../../proto/generated/rangekv/internal/v1/RangeInfoResponse.js';
 import type { Message } from '../../raft/index.js';
-import { CodecError } from '../../proto/byte-codec.js';
 import { internalProto } from '../../proto/grpc-definitions.js';
-import { decodeRaftBatch, encodeRaftBatch, type RaftEnvelope } from './raft-codec.js';
 import type { StoreId } from '../../proto/range-descriptor.js';
-
-export interface SnapshotOffer {
-  readonly fromStore: StoreId;
-  readonly rangeId: number;
-  /** The raft `snap` message this data belongs to. */
-  readonly message: Message;
-  /** The snapshot's data chunks (storage's encoded chunks), in order. */
-  readonly chunks: AsyncIterable<Uint8Array>;
-}
-
-export interface SnapshotOutcome {
-  readonly applied: boolean;
-  readonly errorCode?: string;
-  readonly message?: string;
-}
-
-/** What the node provides to the transport's server side. */
-export interface TransportHandlers {
-  onRaftMessages(fromStore: StoreId, envelopes: RaftEnvelope[]): void;
-  onSnapshot(offer: SnapshotOffer): Promise<SnapshotOutcome>;
-  /** A peer's stream broke or could not be opened: its replicas are probably unreachable. */
-  onPeerUnreachable(storeId: StoreId): void;
-  /** What this store knows of a range: its applied descriptor (encoded) and believed leader. */
-  rangeInfo(rangeId: number): { descriptor: Uint8Array; leader: StoreId | undefined } | undefined;
-}
-
-export interface RangeInfo {
-  readonly found: boolean;
-  readonly descriptor: Uint8Array;
-  readonly leader: number;
-}
+import type { PeerTransport, RangeInfo, SnapshotOutcome } from '../transport/peer-transport.js';
+import { encodeRaftBatch, type RaftEnvelope } from '../transport/raft-codec.js';
+import { LogLimiter } from '../util/log-limiter.js';
+import { realClock } from '../ports/real-ports.js';
 
 export interface TransportOptions {
   readonly clusterId: string;
@@ -53,6 +20,8 @@ export interface TransportOptions {
   /** Address to dial for each peer store. */
   readonly peers: ReadonlyMap<StoreId, string>;
   readonly logger: Logger;
+  /** Told when a peer's stream broke or could not be opened. */
+  readonly onUnreachable: (storeId: StoreId) => void;
   /** Wait before re-dialing a peer whose stream failed. */
   readonly redialBackoffMs?: number;
   /** Largest raft batch (bytes) sent in one stream write; larger batches are split. */
@@ -66,7 +35,7 @@ export interface TransportOptions {
  * messages are dropped and counted, and the node is told the peer is unreachable so leaders stop
  * streaming optimistically to it. Snapshots travel on a separate streaming call.
  */
-export class Transport {
+export class GrpcTransport implements PeerTransport {
   private readonly peers = new Map<StoreId, PeerConnection>();
   droppedMessages = 0;
   sentBatches = 0;
@@ -78,13 +47,13 @@ export class Transport {
   }
 
   /** Sends one turn's messages for `to`. Returns false when they were dropped. */
-  send(to: StoreId, envelopes: readonly RaftEnvelope[], onUnreachable: (storeId: StoreId) => void): boolean {
+  send(to: StoreId, envelopes: readonly RaftEnvelope[]): boolean {
     const peer = this.peers.get(to);
     if (peer === undefined) {
       this.droppedMessages += envelopes.length;
       return false;
     }
-    const ok = peer.send(envelopes, onUnreachable);
+    const ok = peer.send(envelopes, this.opts.onUnreachable);
     if (ok) this.sentBatches++;
     else this.droppedMessages += envelopes.length;
     return ok;
@@ -104,106 +73,9 @@ export class Transport {
     return peer.queryRangeInfo(rangeId, timeoutMs);
   }
 
-  /** The Internal service implementation for this node's gRPC server. */
-  service(handlers: TransportHandlers): InternalHandlers {
-    const { clusterId, storeId, logger } = this.opts;
-    return {
-      Raft: (call: grpc.ServerDuplexStream<RaftBatch__Output, RaftBatchReply>) => {
-        call.on('data', (batch: RaftBatch__Output) => {
-          if (batch.clusterId !== clusterId) {
-            logger.warn({ peerCluster: batch.clusterId, from: batch.fromStoreId }, 'raft stream from another cluster refused');
-            call.write({ errorCode: 'CLUSTER_MISMATCH', message: `this is store ${storeId} of cluster ${clusterId}` });
-            call.end();
-            return;
-          }
-          if (Number(batch.toStoreId) !== storeId) {
-            call.write({ errorCode: 'STORE_MISMATCH', message: `this is store ${storeId}, not ${batch.toStoreId}` });
-            call.end();
-            return;
-          }
-          let envelopes: RaftEnvelope[];
-          try {
-            envelopes = decodeRaftBatch(batch.messages);
-          } catch (e) {
-            if (!(e instanceof CodecError)) throw e;
-            logger.warn({ from: batch.fromStoreId, err: e.message }, 'malformed raft batch refused');
-            call.write({ errorCode: 'MALFORMED', message: e.message });
-            return;
-          }
-          handlers.onRaftMessages(Number(batch.fromStoreId) as StoreId, envelopes);
-        });
-        call.on('error', () => {
-          // The peer went away; it reconnects on its own.
-        });
-        call.on('end', () => call.end());
-      },
-      Snapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotResult>, callback: grpc.sendUnaryData<SnapshotResult>) => {
-        void receiveSnapshot(call, clusterId, storeId, handlers).then(
-          (r) => callback(null, { applied: r.applied, errorCode: r.errorCode ?? '', message: r.message ?? '' }),
-          (e: unknown) => callback(null, { applied: false, errorCode: 'INTERNAL', message: String(e) }),
-        );
-      },
-      Hello: (call: grpc.ServerUnaryCall<HelloRequest__Output, HelloResponse>, callback: grpc.sendUnaryData<HelloResponse>) => {
-        if (call.request.clusterId !== clusterId) {
-          callback({ code: grpc.status.PERMISSION_DENIED, details: `CLUSTER_MISMATCH: this is cluster ${clusterId}` });
-          return;
-        }
-        callback(null, { clusterId, storeId });
-      },
-      RangeInfo: (call: grpc.ServerUnaryCall<RangeInfoRequest__Output, RangeInfoResponse>, callback: grpc.sendUnaryData<RangeInfoResponse>) => {
-        if (call.request.clusterId !== clusterId) {
-          callback({ code: grpc.status.PERMISSION_DENIED, details: `CLUSTER_MISMATCH: this is cluster ${clusterId}` });
-          return;
-        }
-        const info = handlers.rangeInfo(Number(call.request.rangeId));
-        if (info === undefined) callback(null, { found: false, descriptor: Buffer.alloc(0), leaderStoreId: '0' });
-        else callback(null, { found: true, descriptor: Buffer.from(info.descriptor), leaderStoreId: String(info.leader ?? 0) });
-      },
-    };
-  }
-
   close(): void {
     for (const p of this.peers.values()) p.close();
   }
-}
-
-async function receiveSnapshot(
-  call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotResult>,
-  clusterId: string,
-  storeId: StoreId,
-  handlers: TransportHandlers,
-): Promise<SnapshotOutcome> {
-  const iterator = call[Symbol.asyncIterator]() as AsyncIterator<SnapshotChunk__Output>;
-  const first = await iterator.next();
-  if (first.done === true) return { applied: false, errorCode: 'MALFORMED', message: 'empty snapshot stream' };
-  const header = first.value.header;
-  if (header === null) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot stream without a header' };
-  if (header.clusterId !== clusterId) return { applied: false, errorCode: 'CLUSTER_MISMATCH', message: `this is cluster ${clusterId}` };
-  if (Number(header.toStoreId) !== storeId) return { applied: false, errorCode: 'STORE_MISMATCH', message: `this is store ${storeId}` };
-  let envelopes: RaftEnvelope[];
-  try {
-    envelopes = decodeRaftBatch(header.raftMessage);
-  } catch (e) {
-    if (!(e instanceof CodecError)) throw e;
-    return { applied: false, errorCode: 'MALFORMED', message: e.message };
-  }
-  const env = envelopes[0];
-  if (envelopes.length !== 1 || env === undefined || env.message.type !== 'snap' || env.rangeId !== Number(header.rangeId)) {
-    return { applied: false, errorCode: 'MALFORMED', message: 'snapshot header must carry exactly one snap message of its range' };
-  }
-  const firstData = first.value.data;
-  const lastInFirst = first.value.last;
-  async function* chunks(): AsyncIterable<Uint8Array> {
-    if (firstData.length > 0) yield firstData;
-    if (lastInFirst) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done === true) throw new CodecError('snapshot stream ended before its last chunk');
-      if (next.value.data.length > 0) yield next.value.data;
-      if (next.value.last) return;
-    }
-  }
-  return handlers.onSnapshot({ fromStore: Number(header.fromStoreId) as StoreId, rangeId: env.rangeId, message: env.message, chunks: chunks() });
 }
 
 /** Batches queued on a peer's stream before further ones are dropped (one batch per loop turn). */
@@ -214,6 +86,7 @@ class PeerConnection {
   private stream: grpc.ClientDuplexStream<RaftBatch, RaftBatchReply__Output> | undefined;
   private redialAtMs = 0;
   private readonly batchBytesMax: number;
+  private readonly refusals = new LogLimiter(realClock);
 
   constructor(
     readonly storeId: StoreId,
@@ -253,9 +126,9 @@ class PeerConnection {
       onUnreachable(this.storeId);
     };
     stream.on('data', (reply: RaftBatchReply__Output) => {
-      if (reply.errorCode !== '') {
-        this.opts.logger.warn({ peer: this.storeId, code: reply.errorCode, message: reply.message }, 'peer refused raft traffic');
-      }
+      if (reply.errorCode === '') return;
+      const allowed = this.refusals.allow(reply.errorCode);
+      if (allowed !== undefined) this.opts.logger.warn({ peer: this.storeId, code: reply.errorCode, message: reply.message, suppressed: allowed.suppressed }, 'peer refused raft traffic');
     });
     stream.on('error', (e: Error) => broken(e.message));
     stream.on('end', () => broken('ended'));
@@ -271,6 +144,11 @@ class PeerConnection {
     // retransmits, and an unbounded queue would grow without limit.
     if (stream.writableLength >= queuedBatchesMax) return false;
     const { clusterId, storeId } = this.opts;
+    if (envelopes.length === 0) {
+      // A store-liveness ping: a batch without messages.
+      stream.write({ clusterId, fromStoreId: storeId, toStoreId: this.storeId, messages: new Uint8Array(0) });
+      return true;
+    }
     // Split very large turns so one write never exceeds the message size bound.
     let start = 0;
     while (start < envelopes.length) {

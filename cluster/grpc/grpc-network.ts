@@ -1,0 +1,60 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { adminProto, internalProto, kvProto } from '../../proto/grpc-definitions.js';
+import type { StoreId } from '../../proto/range-descriptor.js';
+import type { NodeNetwork, NodeServices, PeerLinks } from '../ports/node-network.js';
+import { GrpcPeerCalls } from './grpc-peer-calls.js';
+import { GrpcTransport } from './grpc-transport.js';
+import { internalHandlers } from './internal-grpc.js';
+import { adminHandlers, kvHandlers } from './service-bindings.js';
+
+export interface GrpcNetworkOptions {
+  readonly clusterId: string;
+  readonly storeId: StoreId;
+  /** host:port to listen on (port 0: any free port). */
+  readonly listenAddress: string;
+  /** Address to dial for each peer store. */
+  readonly peers: ReadonlyMap<StoreId, string>;
+  readonly logger: Logger;
+}
+
+/** The node on a real network: one gRPC server for its services, gRPC clients to its peers. */
+export class GrpcNetwork implements NodeNetwork {
+  private server: grpc.Server | undefined;
+  private links: { transport: GrpcTransport; calls: GrpcPeerCalls } | undefined;
+
+  constructor(private readonly o: GrpcNetworkOptions) {}
+
+  connect(onPeerUnreachable: (store: StoreId) => void): PeerLinks {
+    const transport = new GrpcTransport({ clusterId: this.o.clusterId, storeId: this.o.storeId, peers: this.o.peers, logger: this.o.logger, onUnreachable: onPeerUnreachable });
+    const calls = new GrpcPeerCalls(this.o.peers);
+    this.links = { transport, calls };
+    return this.links;
+  }
+
+  async serve(services: NodeServices): Promise<string> {
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+    server.addService(kvProto().rangekv.v1.KV.service, kvHandlers(services.kv, this.o.logger));
+    server.addService(adminProto().rangekv.v1.Admin.service, adminHandlers(services.admin, this.o.logger));
+    server.addService(internalProto().rangekv.internal.v1.Internal.service, internalHandlers(services.internal));
+    const address = this.o.listenAddress;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err)));
+    });
+    this.server = server;
+    return `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
+  }
+
+  async drain(graceMs: number): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    await Promise.race([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+
+  close(): void {
+    this.server?.forceShutdown();
+    this.server = undefined;
+    this.links?.transport.close();
+    this.links?.calls.close();
+  }
+}

@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import { NoNode } from '../../raft/index.js';
+import type { RangeDescriptor, StoreId } from '../../proto/range-descriptor.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { decodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
+import type { PeerTransport } from '../transport/peer-transport.js';
+import type { KvReplica, ReplicaSet } from './replica-set.js';
+
+const rangeInfoTimeoutMs = 1000;
+
+/**
+ * Replica GC: a replica removed from its range often never learns it (the leader stops talking to
+ * it). One that has heard from no leader for a few election timeouts asks the stores of its
+ * range's other replicas for their descriptor; a newer one that does not list this replica means
+ * it was removed in a committed configuration, so it is deleted.
+ */
+export class ReplicaGc {
+  constructor(
+    private readonly storeId: StoreId,
+    private readonly replicas: ReplicaSet,
+    private readonly gateway: Gateway,
+    private readonly transport: () => PeerTransport,
+    private readonly destroy: (r: KvReplica) => void,
+    private readonly logger: Logger,
+    /** How long a replica stays leaderless before it asks. */
+    private readonly leaderlessMs: number,
+  ) {}
+
+  check(nowMs: number): void {
+    for (const r of this.replicas.all()) {
+      if (r.raw.raft.lead !== NoNode) {
+        r.leaderlessSinceMs = undefined;
+        continue;
+      }
+      r.leaderlessSinceMs ??= nowMs;
+      if (nowMs - r.leaderlessSinceMs < this.leaderlessMs || r.gcCheckInFlight) continue;
+      const others = r.descriptor.replicas.filter((x) => x.storeId !== this.storeId);
+      const ask = others[r.gcAttempts++ % Math.max(1, others.length)];
+      if (ask === undefined) continue;
+      r.gcCheckInFlight = true;
+      void this.transport()
+        .queryRangeInfo(ask.storeId, r.rangeId, rangeInfoTimeoutMs)
+        .then((info) => {
+          r.gcCheckInFlight = false;
+          if (info === undefined || !info.found) return;
+          let theirs: RangeDescriptor;
+          try {
+            theirs = decodeRangeDescriptor(info.descriptor);
+          } catch {
+            this.logger.warn({ rangeId: r.rangeId, askedStore: ask.storeId }, 'replica GC: undecodable descriptor from a peer');
+            return;
+          }
+          if (theirs.rangeId !== r.rangeId) return;
+          this.gateway.learnDescriptor(theirs);
+          if (info.leader !== 0) this.gateway.learnLeader(r.rangeId, info.leader as StoreId);
+          const me = theirs.replicas.find((x) => x.storeId === this.storeId);
+          const removed = theirs.epoch.confVersion > r.descriptor.epoch.confVersion && (me === undefined || me.replicaId !== r.replicaId);
+          if (removed && this.replicas.get(r.rangeId) === r) {
+            r.log.info({ theirEpoch: theirs.epoch, ourEpoch: r.descriptor.epoch, askedStore: ask.storeId }, 'replica GC: removed from its range');
+            this.destroy(r);
+          }
+        });
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import type { Logger } from 'pino';
+import { emptyConfState, type Message, type NodeId } from '../../raft/index.js';
+import { decodeSnapshotChunk, encodeSnapshotChunk, isStorageError, type SnapshotChunk, type SnapshotReceiver, type Store } from '../../storage/index.js';
+import { KvError } from '../../proto/kv-error.js';
+import { replicaById, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
+import type { FaultPoints } from '../ports/fault-points.js';
+import { decodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
+import type { SnapshotOffer } from '../transport/internal-api.js';
+import type { PeerTransport, SnapshotOutcome } from '../transport/peer-transport.js';
+import type { KvReplica, ReplicaSet } from './replica-set.js';
+
+/** A snapshot fully received, waiting for the loop to hand it to raft. */
+export interface SnapshotArrival {
+  readonly rangeId: number;
+  /** The range as the snapshot describes it (creates the replica when this store never held it). */
+  readonly descriptor: RangeDescriptor;
+  readonly message: Extract<Message, { type: 'snap' }>;
+  readonly staged: ReturnType<SnapshotReceiver['finish']>;
+  readonly receiver: SnapshotReceiver;
+  readonly resolve: (o: SnapshotOutcome) => void;
+}
+
+/** A snapshot this node sent, and what became of it (reported to the leader's raft). */
+export interface SnapshotReport {
+  readonly rangeId: number;
+  readonly to: NodeId;
+  readonly status: 'finished' | 'failed';
+}
+
+/** Received snapshots waiting for a turn; more are refused (BUSY) until the loop catches up. */
+const snapshotArrivalsMax = 64;
+
+/**
+ * Snapshots on the wire, both ways. Receiving: the data streams into the store's staging area
+ * while the loop runs; once complete it is queued for the loop, which offers it to the replica
+ * and steps the raft message, and answers the sender when raft took it (or not). Sending: a
+ * stream read at exactly the applied index the raft snapshot names, its outcome reported to raft.
+ */
+export class SnapshotTransfer {
+  private arrivals: SnapshotArrival[] = [];
+  private reports: SnapshotReport[] = [];
+  private lateReports: SnapshotReport[] = [];
+
+  constructor(
+    private readonly storeId: StoreId,
+    private readonly store: Store,
+    private readonly replicas: ReplicaSet,
+    private readonly transport: () => PeerTransport,
+    private readonly logger: Logger,
+    private readonly faults: FaultPoints,
+    private readonly wake: () => void,
+  ) {}
+
+  /** The transport's inbound side: stages the data, then waits for the loop's verdict. */
+  async receive(offer: SnapshotOffer): Promise<SnapshotOutcome> {
+    const message = offer.message;
+    let receiver: SnapshotReceiver | undefined;
+    let descriptor: RangeDescriptor | undefined = this.replicas.get(offer.rangeId)?.descriptor;
+    try {
+      for await (const bytes of offer.chunks) {
+        const chunk: SnapshotChunk = decodeSnapshotChunk(bytes);
+        if (receiver === undefined) {
+          if (chunk.kind !== 'header') return { applied: false, errorCode: 'MALFORMED', message: 'snapshot data must start with its header' };
+          if (chunk.header.appliedIndex !== message.snapshot.metadata.index || chunk.header.rangeId !== offer.rangeId) {
+            return { applied: false, errorCode: 'MALFORMED', message: 'snapshot data does not match its raft snapshot' };
+          }
+          const snapDescriptor = decodeRangeDescriptor(chunk.header.descriptor);
+          const mine = snapDescriptor.replicas.find((x) => x.storeId === this.storeId);
+          if (mine === undefined || mine.replicaId !== message.to) {
+            return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `the snapshot's range does not place replica ${message.to} on store ${this.storeId}` };
+          }
+          if (this.arrivals.length >= snapshotArrivalsMax) return { applied: false, errorCode: 'BUSY', message: `${this.arrivals.length} snapshots already wait for this store's loop` };
+          if (!this.store.hasRange(offer.rangeId)) {
+            // First contact with this range: create its (empty) state; the snapshot fills it.
+            this.store.batch().createRange(offer.rangeId, { span: chunk.header.span, descriptor: chunk.header.descriptor, confState: emptyConfState }).commit();
+            this.logger.info({ rangeId: offer.rangeId }, 'created a replica to receive its first snapshot');
+          }
+          descriptor ??= snapDescriptor;
+          receiver = this.store.beginSnapshotInstall(offer.rangeId, chunk.header);
+        } else {
+          receiver.receive(chunk);
+        }
+      }
+      if (receiver === undefined || descriptor === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
+      const d = descriptor;
+      const staged = receiver.finish();
+      const r = receiver;
+      this.logger.debug({ rangeId: offer.rangeId, index: message.snapshot.metadata.index, writes: staged.writeCount }, 'snapshot received');
+      if (this.arrivals.length >= snapshotArrivalsMax) {
+        r.abort();
+        return { applied: false, errorCode: 'BUSY', message: 'too many snapshots wait for this store' };
+      }
+      return await new Promise<SnapshotOutcome>((resolve) => {
+        this.arrivals.push({ rangeId: offer.rangeId, descriptor: d, message, staged, receiver: r, resolve });
+        this.wake();
+      });
+    } catch (e) {
+      try {
+        receiver?.abort();
+      } catch {
+        // The store may be closed or fenced by now: the staging rows are discarded at the next open.
+      }
+      const code = isStorageError(e) ? e.code : e instanceof KvError ? e.code : 'MALFORMED';
+      return { applied: false, errorCode: code, message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** Snapshots received since the last turn. */
+  takeArrivals(): SnapshotArrival[] {
+    const a = this.arrivals;
+    this.arrivals = [];
+    return a;
+  }
+
+  /** Outcomes of snapshots this node sent, to report to raft this turn. */
+  takeReports(): SnapshotReport[] {
+    const out = this.lateReports;
+    this.lateReports = [];
+    for (const r of this.reports) {
+      if (this.faults.enabled && this.faults.fire('snapshot.lateOutcome')) this.lateReports.push(r);
+      else out.push(r);
+    }
+    this.reports = [];
+    if (this.lateReports.length > 0) this.wake();
+    return out;
+  }
+
+  /**
+   * Opens the stream for a snapshot message now, before this turn's batch applies more entries: the
+   * stream must be read at exactly the applied index the raft snapshot names. undefined when the
+   * store is busy with other streams (raft is told the snapshot failed; it retries).
+   */
+  open(r: KvReplica, m: Message): Iterator<SnapshotChunk> | undefined {
+    try {
+      return this.store.openSnapshotStream(r.rangeId)[Symbol.iterator]();
+    } catch (e) {
+      if (!isStorageError(e, 'BUSY')) throw e;
+      r.raw.reportSnapshot(m.to, 'failed');
+      return undefined;
+    }
+  }
+
+  /** Streams an opened snapshot to the replica `m` is for; its outcome is reported at a later turn. */
+  send(r: KvReplica, m: Message, iterator: Iterator<SnapshotChunk>): void {
+    const to = replicaById(r.descriptor, m.to)?.storeId;
+    const rangeId = r.rangeId;
+    if (to === undefined) {
+      iterator.return?.();
+      return;
+    }
+    const chunks: Iterable<Uint8Array> = {
+      [Symbol.iterator]: () => ({
+        next: (): IteratorResult<Uint8Array> => {
+          const c = iterator.next();
+          return c.done === true ? { done: true, value: undefined } : { done: false, value: encodeSnapshotChunk(c.value) };
+        },
+        return: (): IteratorResult<Uint8Array> => {
+          iterator.return?.();
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    this.logger.info({ rangeId, to, index: m.type === 'snap' ? m.snapshot.metadata.index : 0 }, 'sending snapshot');
+    void this.transport()
+      .sendSnapshot(to, rangeId, m, chunks)
+      .then((outcome) => {
+        iterator.return?.();
+        if (!outcome.applied) this.logger.warn({ rangeId, to, code: outcome.errorCode, message: outcome.message }, 'snapshot not applied by the receiver');
+        this.reports.push({ rangeId, to: m.to, status: outcome.applied ? 'finished' : 'failed' });
+        this.wake();
+      });
+  }
+
+  /** Fails every snapshot still waiting for the loop (shutdown). */
+  failAll(): void {
+    for (const a of this.takeArrivals()) {
+      a.receiver.abort();
+      a.resolve({ applied: false, errorCode: 'SHUTTING_DOWN', message: `store ${this.storeId} is shutting down` });
+    }
+  }
+}
