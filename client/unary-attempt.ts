@@ -14,7 +14,7 @@ import type { PutRequest } from '../proto/generated/rangekv/v1/PutRequest.js';
 import type { PutResponse__Output } from '../proto/generated/rangekv/v1/PutResponse.js';
 import type { ScanRequest } from '../proto/generated/rangekv/v1/ScanRequest.js';
 import type { ScanResponse__Output } from '../proto/generated/rangekv/v1/ScanResponse.js';
-import { errorTrailerKey, KvError, kvErrorFromServiceError } from '../proto/kv-error.js';
+import { KvError, kvErrorFromStatusDetails } from '../proto/kv-error.js';
 import type { Cancellation } from './cancellation.js';
 
 /** One KV method as a plain function of (stub, request, options, callback). */
@@ -78,7 +78,8 @@ export async function attemptUnary<Req, Res>(stub: KVClient, address: string, me
 }
 
 export function classifyServiceError(e: grpc.ServiceError, address: string): AttemptFailure {
-  if (e.metadata?.get(errorTrailerKey).length) return { kind: 'rejected', address, error: kvErrorFromServiceError(e) };
+  const typed = kvErrorFromStatusDetails(e);
+  if (typed !== undefined) return { kind: 'rejected', address, error: typed };
   switch (e.code) {
     case grpc.status.UNIMPLEMENTED:
       return { kind: 'rejected', address, error: new KvError('INTERNAL', `${address} does not serve this method: ${e.details}`) };

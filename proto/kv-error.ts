@@ -1,10 +1,14 @@
+import { isAbsolute, join } from 'node:path';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import type { Type } from 'protobufjs';
+import { protoDir } from './grpc-definitions.js';
 
 /**
  * The one table of error codes a client can act on (proto/rangekv/v1/errors.proto, ErrorCode).
  * Every failure that leaves a node is a KvError; `toServiceError` maps it to a gRPC status plus a
- * structured detail in the `rangekv-error` trailer, and `kvErrorFromServiceError` reverses that on
- * the client side.
+ * google.rpc.Status carrying a rangekv.v1.ErrorDetail in the standard `grpc-status-details-bin`
+ * trailer, and `kvErrorFromServiceError` reverses that on the client side.
  */
 export type KvErrorCode =
   | 'NOT_LEADER'
@@ -122,30 +126,160 @@ const grpcCodeOf: Record<KvErrorCode, GrpcStatus> = {
   INTERNAL: GrpcStatus.INTERNAL,
 };
 
-export const errorTrailerKey = 'rangekv-error';
+/** The standard gRPC trailer for rich error details: a serialized google.rpc.Status. */
+export const statusDetailsKey = 'grpc-status-details-bin';
 
-/** A KvError as a gRPC error: status code, message, and the detail as JSON in a trailer. */
-export function toServiceError(e: KvError): Partial<ServiceError> {
-  const metadata = new Metadata();
-  metadata.set(errorTrailerKey, JSON.stringify({ code: e.code, ...e.detail }));
-  return { code: grpcCodeOf[e.code], details: `${e.code}: ${e.message}`, metadata };
+/** The type_url of the one google.protobuf.Any in Status.details that carries a rangekv.v1.ErrorDetail. */
+export const errorDetailTypeUrl = 'type.googleapis.com/rangekv.v1.ErrorDetail';
+const errorDetailTypeName = 'rangekv.v1.ErrorDetail';
+
+interface ErrorCodecs {
+  readonly status: Type;
+  readonly errorDetail: Type;
+  /**
+   * The JS name of Any's field 1 (`type_url`): protobufjs's bundled any.proto keeps the proto
+   * name rather than camel-casing it, so it is looked up rather than assumed.
+   */
+  readonly typeUrlField: string;
+}
+
+let codecs: ErrorCodecs | undefined;
+
+/**
+ * google.rpc.Status (proto/google/rpc/status.proto, with protobufjs's bundled
+ * google/protobuf/any.proto) and rangekv.v1.ErrorDetail (proto/rangekv/v1/errors.proto), loaded
+ * once from the proto/ directory that the gRPC services are loaded from.
+ */
+function errorCodecs(): ErrorCodecs {
+  if (codecs === undefined) {
+    const dir = protoDir();
+    const root = new protobuf.Root();
+    // Every import in these files is relative to proto/ (bundled google/protobuf/* never gets here).
+    root.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(dir, target));
+    root.loadSync(['google/rpc/status.proto', 'rangekv/v1/errors.proto']);
+    const typeUrlField = root.lookupType('google.protobuf.Any').fieldsById[1]?.name;
+    if (typeUrlField === undefined) throw new Error('google.protobuf.Any has no field 1');
+    codecs = { status: root.lookupType('google.rpc.Status'), errorDetail: root.lookupType('rangekv.v1.ErrorDetail'), typeUrlField };
+  }
+  return codecs;
+}
+
+/** rangekv.v1.ErrorDetail as protobufjs's toObject gives it (longs as numbers, bytes as base64, enums as names). */
+interface ErrorDetailObject {
+  code?: string | number;
+  message?: string;
+  leaderStoreId?: number;
+  leaderAddress?: string;
+  range?: {
+    rangeId?: number;
+    start?: string;
+    end?: string;
+    epoch?: { confVersion?: number; version?: number };
+    replicas?: { storeId?: number; replicaId?: number; learner?: boolean }[];
+  };
+  retryAfterMs?: number;
+}
+
+/** The ErrorDetail message for a KvError; absent detail fields stay at their proto3 defaults. */
+function errorDetailObject(e: KvError): ErrorDetailObject {
+  const d = e.detail;
+  const o: ErrorDetailObject = { code: e.code, message: e.message };
+  if (d.leaderStoreId !== undefined) o.leaderStoreId = d.leaderStoreId;
+  if (d.leaderAddress !== undefined) o.leaderAddress = d.leaderAddress;
+  if (d.retryAfterMs !== undefined) o.retryAfterMs = Math.min(Math.max(Math.round(d.retryAfterMs), 0), 0xffff_ffff);
+  if (d.range !== undefined) {
+    const r = d.range;
+    o.range = {
+      rangeId: r.rangeId,
+      start: r.start,
+      end: r.end,
+      epoch: { confVersion: r.confVersion, version: r.version },
+      replicas: r.replicas.map((x) => ({ storeId: x.storeId, replicaId: x.replicaId, learner: x.learner })),
+    };
+  }
+  return o;
 }
 
 /**
- * The client side: a gRPC error back into a KvError. Errors without our trailer (the server was
- * unreachable, the call timed out in transit) are mapped by gRPC status; a deadline or a broken
- * connection after the request may have been sent is OUTCOME_UNKNOWN for the caller to decide.
+ * A KvError as a gRPC error, in the standard rich-error model: the status code and message, and in
+ * the `grpc-status-details-bin` trailer a google.rpc.Status (same code, the message) whose details
+ * hold one google.protobuf.Any packing a rangekv.v1.ErrorDetail (see proto/rangekv/v1/errors.proto).
+ */
+export function toServiceError(e: KvError): Partial<ServiceError> {
+  const code = grpcCodeOf[e.code];
+  const { status, errorDetail, typeUrlField } = errorCodecs();
+  const detail = errorDetail.encode(errorDetail.fromObject(errorDetailObject(e))).finish();
+  const statusBytes = status.encode(status.create({ code, message: e.message, details: [{ [typeUrlField]: errorDetailTypeUrl, value: detail }] })).finish();
+  const metadata = new Metadata();
+  metadata.set(statusDetailsKey, Buffer.from(statusBytes.buffer, statusBytes.byteOffset, statusBytes.byteLength));
+  return { code, details: `${e.code}: ${e.message}`, metadata };
+}
+
+/**
+ * The KvError a rangekv node sent, if the error carries one: a google.rpc.Status in
+ * `grpc-status-details-bin` with a rangekv.v1.ErrorDetail among its details. Undefined for every
+ * other error (no trailer, a Status without our detail, bytes that do not decode, a code this
+ * version does not know); never throws.
+ */
+export function kvErrorFromStatusDetails(e: Pick<ServiceError, 'metadata'>): KvError | undefined {
+  let raw: unknown;
+  try {
+    raw = e.metadata?.get(statusDetailsKey)[0];
+  } catch {
+    return undefined;
+  }
+  if (!(raw instanceof Uint8Array)) return undefined;
+  try {
+    const { status, errorDetail, typeUrlField } = errorCodecs();
+    const decoded = status.decode(raw) as unknown as { message?: unknown; details?: unknown };
+    if (!Array.isArray(decoded.details)) return undefined;
+    for (const any of decoded.details as unknown[]) {
+      const { [typeUrlField]: typeUrl, value } = (any ?? {}) as Record<string, unknown>;
+      // Any's rule: the type is named by what follows the type URL's last '/'.
+      if (typeof typeUrl !== 'string' || typeUrl.slice(typeUrl.lastIndexOf('/') + 1) !== errorDetailTypeName) continue;
+      if (!(value instanceof Uint8Array)) continue;
+      const o = errorDetail.toObject(errorDetail.decode(value), { longs: Number, enums: String, bytes: String }) as ErrorDetailObject;
+      const code = o.code;
+      if (typeof code !== 'string' || !(kvErrorCodes as readonly string[]).includes(code)) return undefined;
+      const message = o.message !== undefined && o.message !== '' ? o.message : typeof decoded.message === 'string' ? decoded.message : '';
+      return new KvError(code as KvErrorCode, message, kvErrorDetailOf(o));
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ErrorDetail's fields back into a KvErrorDetail: zero ids, empty strings, a missing range are absent. */
+function kvErrorDetailOf(o: ErrorDetailObject): KvErrorDetail {
+  const detail: { -readonly [K in keyof KvErrorDetail]: KvErrorDetail[K] } = {};
+  if (typeof o.leaderStoreId === 'number' && o.leaderStoreId !== 0) detail.leaderStoreId = o.leaderStoreId;
+  if (typeof o.leaderAddress === 'string' && o.leaderAddress !== '') detail.leaderAddress = o.leaderAddress;
+  if (typeof o.retryAfterMs === 'number' && o.retryAfterMs !== 0) detail.retryAfterMs = o.retryAfterMs;
+  const r = o.range;
+  if (r !== undefined && r !== null) {
+    detail.range = {
+      rangeId: r.rangeId ?? 0,
+      start: r.start ?? '',
+      end: r.end ?? '',
+      confVersion: r.epoch?.confVersion ?? 0,
+      version: r.epoch?.version ?? 0,
+      replicas: (r.replicas ?? []).map((x) => ({ storeId: x.storeId ?? 0, replicaId: x.replicaId ?? 0, learner: x.learner ?? false })),
+    };
+  }
+  return detail;
+}
+
+/**
+ * The client side: a gRPC error back into a KvError. An error with a rangekv ErrorDetail in its
+ * google.rpc.Status is rebuilt exactly; any other (the server was unreachable, the call timed out
+ * in transit, foreign or malformed details) is mapped by gRPC status and marked `transportFailure`;
+ * a deadline or a broken connection after the request may have been sent is OUTCOME_UNKNOWN for
+ * the caller to decide.
  */
 export function kvErrorFromServiceError(e: ServiceError): KvError {
-  const raw = e.metadata?.get(errorTrailerKey)[0];
-  if (typeof raw === 'string') {
-    const parsed = parseDetail(raw);
-    if (parsed !== undefined) {
-      const prefix = `${parsed.code}: `;
-      const message = e.details.startsWith(prefix) ? e.details.slice(prefix.length) : e.details;
-      return new KvError(parsed.code, message, parsed.detail);
-    }
-  }
+  const typed = kvErrorFromStatusDetails(e);
+  if (typed !== undefined) return typed;
   let err: KvError;
   switch (e.code) {
     case GrpcStatus.UNAVAILABLE:
@@ -168,40 +302,4 @@ export function kvErrorFromServiceError(e: ServiceError): KvError {
   }
   err.transportFailure = true;
   return err;
-}
-
-function parseDetail(raw: string): { code: KvErrorCode; detail: KvErrorDetail } | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const o = v as Record<string, unknown>;
-  const code = o['code'];
-  if (typeof code !== 'string' || !(kvErrorCodes as readonly string[]).includes(code)) return undefined;
-  const detail: { -readonly [K in keyof KvErrorDetail]: KvErrorDetail[K] } = {};
-  if (typeof o['leaderStoreId'] === 'number') detail.leaderStoreId = o['leaderStoreId'];
-  if (typeof o['leaderAddress'] === 'string') detail.leaderAddress = o['leaderAddress'];
-  if (typeof o['retryAfterMs'] === 'number') detail.retryAfterMs = o['retryAfterMs'];
-  const range = parseRangeWire(o['range']);
-  if (range !== undefined) detail.range = range;
-  return { code: code as KvErrorCode, detail };
-}
-
-function parseRangeWire(v: unknown): RangeDescriptorWire | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const o = v as Record<string, unknown>;
-  const { rangeId, start, end, confVersion, version, replicas } = o;
-  if (typeof rangeId !== 'number' || typeof start !== 'string' || typeof end !== 'string') return undefined;
-  if (typeof confVersion !== 'number' || typeof version !== 'number' || !Array.isArray(replicas)) return undefined;
-  const rs: { storeId: number; replicaId: number; learner: boolean }[] = [];
-  for (const r of replicas as unknown[]) {
-    if (typeof r !== 'object' || r === null) return undefined;
-    const x = r as Record<string, unknown>;
-    if (typeof x['storeId'] !== 'number' || typeof x['replicaId'] !== 'number' || typeof x['learner'] !== 'boolean') return undefined;
-    rs.push({ storeId: x['storeId'], replicaId: x['replicaId'], learner: x['learner'] });
-  }
-  return { rangeId, start, end, confVersion, version, replicas: rs };
 }
