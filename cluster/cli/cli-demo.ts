@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CliContext } from './cli.js';
+import type { CliContext } from './cli-context.js';
 import { runDemo } from './local-demo.js';
 
 /**

@@ -11,7 +11,8 @@ import type { KeyValue } from '../../client/results.js';
 import { registerDemo } from './cli-demo.js';
 import { ConfigError, loadClusterConfig } from '../config/cluster-config.js';
 import { KvError } from '../../proto/kv-error.js';
-import type { NodeOptions, RunningNode } from '../config/node-options.js';
+import type { NodeOptions } from '../config/node-options.js';
+import { exitCodes, type CliContext, type CliDeps, type CliIo, type CommandRegistrar } from './cli-context.js';
 import { storeId, type StoreId } from '../../proto/range-descriptor.js';
 
 /**
@@ -22,41 +23,12 @@ import { storeId, type StoreId } from '../../proto/range-descriptor.js';
  * (bad flags, bad config file); 3 nothing to show (`kv get` of an absent key, `kv cas` that did
  * not swap).
  */
-export const exitCodes = Object.freeze({ ok: 0, databaseError: 1, usage: 2, noResult: 3 });
-
-export interface CliIo {
-  /** Writes to standard output (text as given; lines end with \n). */
-  stdout(text: string): void;
-  stderr(text: string): void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /**
-   * Resolves with the signal's name once the process is asked to stop (SIGINT/SIGTERM). Called by
-   * `start` before the node starts, so that a stop request during start-up is not lost.
-   */
-  shutdownSignal(): Promise<string>;
-  /** Where `start` writes the node's logs (default: standard output). */
-  readonly logDestination?: pino.DestinationStream;
-}
-
-/** What the commands call out to; tests replace them. */
-export interface CliDeps {
-  startNode(options: NodeOptions): Promise<RunningNode>;
-}
+export { exitCodes, type CliContext, type CliDeps, type CliIo, type CommandRegistrar } from './cli-context.js';
 
 /** The node is loaded only by `start`, so `kv` commands do not pay for the storage engine. */
 const defaultDeps: CliDeps = { startNode: async (options) => (await import('../grpc/start-node.js')).startNode(options) };
 
 export const defaultAddress = '127.0.0.1:7001';
-
-/** State shared by the commands of one run. */
-export interface CliContext {
-  readonly io: CliIo;
-  readonly deps: CliDeps;
-  exitCode: number;
-}
-
-/** Adds one command (with its subcommands) to the program. `rangekv demo` plugs in as one more. */
-export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
 export const commandRegistrars: CommandRegistrar[] = [registerStart, registerKv, registerDemo];
 
