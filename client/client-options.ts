@@ -24,8 +24,6 @@ export interface RangekvClientOptions {
   readonly retry?: Partial<RetryPolicyOptions>;
   /** Jitter and replica choice; inject a seeded one for reproducible runs. Default: seeded from crypto. */
   readonly rng?: Rng;
-  /** 16 bytes; random by default. Two live clients must never share one. */
-  readonly clientId?: Uint8Array;
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;
   /** Largest answer accepted. Default 64 MiB. */

@@ -56,7 +56,9 @@ export class RangekvClient {
     const o = this.options;
     const rng = options.rng ?? mathRandomRng;
     this.nowMs = options.nowMs ?? (() => performance.now());
-    this.sequencer = new WriteSequencer(options.clientId);
+    // Every client instance is its own exactly-once identity: a random id, never reused (a restarted
+    // client that reused its id could be answered with its previous incarnation's results).
+    this.sequencer = new WriteSequencer();
     this.pool = new ChannelPool({
       keepaliveTimeMs: o.keepaliveTimeMs,
       keepaliveTimeoutMs: o.keepaliveTimeoutMs,

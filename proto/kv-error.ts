@@ -82,6 +82,9 @@ export class KvError extends Error {
 
   /** Whether the operation certainly did not take effect, so any operation may be retried. */
   get definitelyNotApplied(): boolean {
+    // No answer came (the connection broke, the caller's deadline passed in transit): the request may
+    // have been received and acted on, whatever the status says.
+    if (this.transportFailure) return false;
     switch (this.code) {
       case 'NOT_LEADER':
       case 'EPOCH_MISMATCH':

@@ -11,6 +11,7 @@ import type { AdminApi } from './service-types.js';
 
 const defaultAdminDeadlineMs = 30_000;
 const forwardAttemptsMax = 8;
+const answerMarginMsMax = 100;
 
 /**
  * The Admin service. Operations on a range run at its leader; a node that does not lead the range
@@ -42,7 +43,15 @@ export function createAdminApi(node: AdminNode): AdminApi {
     throw lastError ?? new KvError('DEADLINE_EXCEEDED', 'no leader reachable before the deadline');
   }
 
-  const deadlineOf = (callDeadlineAtMs: number | undefined): number => Math.min(callDeadlineAtMs ?? Infinity, node.clock.monotonicMs() + defaultAdminDeadlineMs);
+  /**
+   * The node stops waiting a little before the caller does, so that its answer — which says what
+   * happened — arrives before the caller's own deadline turns it into an unknown outcome.
+   */
+  const deadlineOf = (callDeadlineAtMs: number | undefined): number => {
+    const now = node.clock.monotonicMs();
+    const call = callDeadlineAtMs === undefined ? Infinity : callDeadlineAtMs - Math.min(answerMarginMsMax, 0.1 * Math.max(0, callDeadlineAtMs - now));
+    return Math.min(call, now + defaultAdminDeadlineMs);
+  };
 
   return {
     Status: async () => node.status(),

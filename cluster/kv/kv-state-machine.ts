@@ -45,20 +45,23 @@ export class KvStateMachine implements ReplicatedStateMachine<WriteResult> {
     const session = cmd.session;
     const digest = session === null ? null : commandDigest(cmd.op);
     if (session !== null && digest !== null && !this.options.skipDedup) {
+      if (sessions.isCompleted(session.clientId, session.seq)) {
+        // The client told us this seq completed, so it never retries it: this is a late duplicate,
+        // or a client that reused its id. Whether some write with this seq was applied is no longer
+        // known here — never answer "not applied" for it.
+        return {
+          error: new KvError('OUTCOME_UNKNOWN', `write ${session.seq} of this client id was already completed; a client id must never be reused (a late duplicate is refused)`),
+        };
+      }
       const seen = sessions.lookupRecorded(session.clientId, session.seq);
       if (seen !== undefined) {
         if (seen.digest !== null && !bytesEqual(seen.digest, digest)) {
+          // Certainly not applied: a different write already holds this (client id, seq).
           return {
-            error: new KvError(
-              'INVALID_ARGUMENT',
-              `client id reused: seq ${session.seq} of this client id was already used by a different write; a client must never reuse an id it (or another client) wrote with`,
-            ),
+            error: new KvError('INVALID_ARGUMENT', `client id reused: seq ${session.seq} of this client id was already used by a different write; a client must never reuse an id`),
           };
         }
         return { ok: seen.result };
-      }
-      if (sessions.isForgotten(session.clientId, session.seq)) {
-        return { error: new KvError('INVALID_ARGUMENT', `write ${session.seq} of this client was already completed and acknowledged`) };
       }
     }
     const result = this.execute(cmd.op, cmd.proposedTs, mutations);

@@ -70,6 +70,15 @@ export class SessionTable {
     return bytes === null ? undefined : decodeRecordedWrite(bytes);
   }
 
+  /**
+   * A seq below the client's first incomplete one: the client said it completed (it will never
+   * retry it), whether or not its result is still stored.
+   */
+  isCompleted(clientId: Uint8Array, seq: number): boolean {
+    const h = this.header(clientId);
+    return h !== undefined && seq < h.firstIncompleteSeq;
+  }
+
   /** A seq below the client's first incomplete one without a recorded result: answered and forgotten. */
   isForgotten(clientId: Uint8Array, seq: number): boolean {
     const h = this.header(clientId);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { RawNode, SeededRng, bootstrapHardState, bootstrapSnapshot, invariant, nodeId, type ConfState, type LogIndex, type NodeId } from '../../raft/index.js';
-import { Store, StorageError, type MvccReader } from '../../storage/index.js';
+import { Store, StorageError, type MvccReader, type RangeLocalReader, type SnapshotChunk } from '../../storage/index.js';
 import type { StatusResponse } from '../../proto/generated/rangekv/v1/StatusResponse.js';
 import { KvError } from '../../proto/kv-error.js';
 import type { RangeDescriptor, StoreId } from '../../proto/range-descriptor.js';
@@ -176,7 +176,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
       keyBytesMax: opts.keyBytesMax,
       valueBytesMax: opts.valueBytesMax,
       durability: opts.storageDurability,
-      nowMs: () => ports.clock.wallMs(),
+      nowMs: () => Math.floor(ports.clock.wallMs()),
       ...(faults.enabled ? { injectCommitFailure: () => faults.fire('storage.commitFails') } : {}),
     });
     let node: Node | undefined;
@@ -222,6 +222,11 @@ export class Node implements KvNode, AdminNode, RunningNode {
 
   get data(): MvccReader {
     return this.store.mvcc;
+  }
+
+  /** Read-only views of the store, for the simulator's invariant checks and tests. */
+  inspectStore(): { readonly mvcc: MvccReader; rangeLocal(rangeId: number): RangeLocalReader; openSnapshotStream(rangeId: number): Iterable<SnapshotChunk> } {
+    return { mvcc: this.store.mvcc, rangeLocal: (rangeId) => this.store.rangeLocal(rangeId), openSnapshotStream: (rangeId) => this.store.openSnapshotStream(rangeId) };
   }
 
   /** Creates, on first start, the replicas of the configured initial ranges that live on this store. */

@@ -21,6 +21,8 @@ export interface SetWorkloadOptions extends WorkloadOptions {
   readonly elementsPerKeyMax?: number;
   readonly readFraction?: number;
   readonly casAttemptsMax?: number;
+  /** How to wait between cas attempts (the whole-cluster simulator passes its virtual timers). */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 interface ActiveSet {
@@ -40,12 +42,14 @@ export class SetWorkload implements Workload {
   private readonly elementsPerKeyMax: number;
   private readonly readFraction: number;
   private readonly casAttemptsMax: number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(options: SetWorkloadOptions) {
     const activeKeyCount = options.activeKeyCount ?? Math.max(2, Math.ceil(options.concurrency / 3));
     this.elementsPerKeyMax = options.elementsPerKeyMax ?? 400;
     this.readFraction = options.readFraction ?? 0.05;
     this.casAttemptsMax = options.casAttemptsMax ?? 25;
+    this.sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal }));
     if (activeKeyCount < 1 || this.elementsPerKeyMax < 1 || this.casAttemptsMax < 1) throw new RangeError('set workload: counts must be ≥ 1');
     for (let i = 0; i < activeKeyCount; i++) this.keys.push(this.freshKey());
   }
@@ -91,7 +95,7 @@ export class SetWorkload implements Workload {
       const list = asList(current, op.key);
       if (list.some((e) => e === op.value)) return { type: 'ok', value: op.value };
       if ((await client.cas(op.key, current, [...list, op.value], options)).swapped) return { type: 'ok', value: op.value };
-      await sleep(attempt * CAS_BACKOFF_MS_PER_ATTEMPT, undefined, { signal: options.signal });
+      await this.sleep(attempt * CAS_BACKOFF_MS_PER_ATTEMPT, options.signal);
     }
     throw kvFailed('REJECTED', `add ${JSON.stringify(op.value)}: lost every one of ${this.casAttemptsMax} compare-and-swap races`);
   }

@@ -1,0 +1,54 @@
+/**
+ * The bugs the whole-cluster simulator was built to find (issue 8), each as a directed scenario in
+ * the simulator (scenarios.ts). Each failed against the code before its fix; bug 1 still can be
+ * shown on demand with the quiescedNeverWakes fault switch, which puts the old behaviour back.
+ */
+import { describe, expect, it } from 'vitest';
+import { changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+
+describe('whole-cluster simulator: regressions', () => {
+  it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
+    const r = await idleLeaderDeath();
+    expect(r.problems).toEqual([]);
+    expect(r.quiesced).toBe(true);
+    expect(r.failoverMs).toBeDefined();
+    expect(r.failoverMs!).toBeLessThanOrEqual(2_000);
+  });
+
+  it('bug 1 (teeth): with quiesced followers never woken — the old behaviour — no leader is elected at all', async () => {
+    const r = await idleLeaderDeath({ quiescedNeverWakes: true });
+    expect(r.quiesced).toBe(true);
+    expect(r.failoverMs).toBeUndefined();
+  });
+
+  it('bug 2: a client restarted with its old id is never answered with its previous incarnation’s results', async () => {
+    const r = await clientIdReuse();
+    expect(r.problems).toEqual([]);
+    // Neither new write is acknowledged (it was not applied): one is refused as a reuse, the other
+    // is answered with an unknown outcome (the seq was completed by the old incarnation).
+    for (const a of r.answers) expect('error' in a ? a.error.code : 'ok').not.toBe('ok');
+    expect(r.answers.map((a) => ('error' in a ? a.error.code : 'ok'))).toContain('INVALID_ARGUMENT');
+    expect(r.values).toEqual([null, null]);
+  });
+
+  it('bug 3: a leader’s late ReadIndex answer to a follower’s previous incarnation does not serve the new incarnation’s read', async () => {
+    const r = await lateReadIndexAfterRestart();
+    expect(r.problems).toEqual([]);
+    expect(r.secondRead).not.toBe('one');
+  });
+
+  it('bug 4: two snapshots of one range arriving in one turn: the newer is installed, the older refused, the node lives', async () => {
+    const r = await twoSnapshotsInOneTurn();
+    expect(r.problems).toEqual([]);
+    expect(r.applied).toBe(r.expected);
+    expect(r.outcomes.map((o) => o.applied).sort()).toEqual([false, true]);
+  });
+
+  it('bug 5: ChangeReplicas whose deadline passes while the range leaves the joint configuration answers with the applied change, not DEADLINE_EXCEEDED', async () => {
+    const r = await changeReplicasDeadlineWhileLeavingJoint();
+    expect(r.problems).toEqual([]);
+    expect(r.appliedJoint).toBe(true);
+    if ('error' in r.answer) expect.unreachable(`answered ${r.answer.error.code}: ${r.answer.error.message}`);
+    else expect(r.answer.ok.leavingJoint).toBe(true);
+  });
+});

@@ -1,0 +1,36 @@
+import type { SeededRng } from '../../raft/index.js';
+import { faultPointNames, type FaultPointName, type FaultPoints } from '../../cluster/ports/fault-points.js';
+
+export type FaultPointRates = Readonly<Record<FaultPointName, number>>;
+
+/** Every fault point at rate 0. */
+export const noFaultPointRates: FaultPointRates = Object.freeze(Object.fromEntries(faultPointNames.map((n) => [n, 0])) as Record<FaultPointName, number>);
+
+/**
+ * The simulator's fault points (BUGGIFY): each named point fires with its seed's probability,
+ * drawn from the run's seeded random stream, and every firing is counted — a run reports which
+ * points fired, and the smoke test fails if one never fires across its seeds.
+ */
+export class SimFaultPoints implements FaultPoints {
+  readonly enabled = true;
+  readonly fired = new Map<FaultPointName, number>();
+  /** Off while the world heals: the liveness phase runs without injected faults. */
+  active = true;
+
+  constructor(
+    private readonly rng: SeededRng,
+    private readonly rates: FaultPointRates,
+  ) {}
+
+  fire(point: FaultPointName): boolean {
+    if (!this.active) return false;
+    const rate = this.rates[point];
+    if (rate <= 0 || !this.rng.chance(rate)) return false;
+    this.fired.set(point, (this.fired.get(point) ?? 0) + 1);
+    return true;
+  }
+
+  delayMs(_point: FaultPointName, maxMs: number): number {
+    return this.rng.float() * maxMs;
+  }
+}
