@@ -229,6 +229,7 @@ export class DriverLoop {
         const leader = r.leaderStore();
         if (leader !== undefined && this.d.liveness.isDown(leader)) r.raw.reportLeaderDown();
       }
+      r.heardFrom(message.from, fromStore);
       r.raw.step(message);
       this.dirty.add(r);
       this.awake.add(r);
@@ -342,7 +343,7 @@ export class DriverLoop {
     const byStore = new Map<StoreId, RaftEnvelope[]>();
     for (const { replica, s } of staged) {
       for (const m of s.otherMessages) {
-        const to = replicaById(replica.descriptor, m.to)?.storeId;
+        const to = replica.storeOfReplica(m.to);
         if (to === undefined) continue;
         invariant(to !== this.d.storeId || m.to === replica.replicaId, () => `range ${replica.rangeId}: a message to another replica on this store`);
         let list = byStore.get(to);

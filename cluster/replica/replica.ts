@@ -110,6 +110,12 @@ export class Replica<R> {
   proposalsAppended = 0;
   /** Set when this replica applied a membership change that removed it: the node deletes it. */
   removed = false;
+  /**
+   * Stores of peer replicas this replica heard from that its descriptor does not list: a replica
+   * that missed a membership change (it was down) may be led by a member it never heard of, and
+   * must be able to answer it. Bounded; the descriptor wins once it knows the replica.
+   */
+  private readonly learnedPeers = new Map<number, StoreId>();
   /** Replica GC bookkeeping (see node/replica-gc.ts). */
   leaderlessSinceMs: number | undefined = undefined;
   gcCheckInFlight = false;
@@ -145,6 +151,19 @@ export class Replica<R> {
     const lead = this.raw.raft.lead;
     if (lead === NoNode) return undefined;
     return replicaById(this.descriptor, lead)?.storeId;
+  }
+
+  /** The store a peer replica lives on: from the descriptor, else from where its messages came from. */
+  storeOfReplica(replicaId: number): StoreId | undefined {
+    return replicaById(this.descriptor, replicaId)?.storeId ?? this.learnedPeers.get(replicaId);
+  }
+
+  /** Records where a message from `replicaId` came from (see learnedPeers). */
+  heardFrom(replicaId: number, store: StoreId): void {
+    if (replicaById(this.descriptor, replicaId) !== undefined || this.learnedPeers.get(replicaId) === store) return;
+    this.learnedPeers.delete(replicaId);
+    this.learnedPeers.set(replicaId, store);
+    if (this.learnedPeers.size > learnedPeersMax) this.learnedPeers.delete(this.learnedPeers.keys().next().value as number);
   }
 
   replicaOfStore(store: StoreId): ReplicaDescriptor | undefined {
@@ -461,6 +480,9 @@ export class Replica<R> {
     return this.inflight.has(index);
   }
 }
+
+/** Peer replicas outside the descriptor remembered per replica (a handful at most in practice). */
+const learnedPeersMax = 16;
 
 /** Committed entries followed by newly appended ones past them (applyBeforeCommit fault switch only). */
 function mergeByIndex(committed: readonly Entry[], appended: readonly Entry[]): readonly Entry[] {

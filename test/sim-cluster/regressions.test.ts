@@ -4,7 +4,7 @@
  * shown on demand with the quiescedNeverWakes fault switch, which puts the old behaviour back.
  */
 import { describe, expect, it } from 'vitest';
-import { changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { catchUpFromUnknownLeader, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -50,5 +50,11 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.appliedJoint).toBe(true);
     if ('error' in r.answer) expect.unreachable(`answered ${r.answer.error.code}: ${r.answer.error.message}`);
     else expect(r.answer.ok.leavingJoint).toBe(true);
+  });
+
+  it('long-run seed 1050: a replica that was down while a new voter joined and took the lead catches up from it', async () => {
+    const r = await catchUpFromUnknownLeader();
+    expect(r.problems).toEqual([]);
+    expect(r.applied).toBe(r.leaderApplied);
   });
 });

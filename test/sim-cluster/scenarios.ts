@@ -194,3 +194,32 @@ export async function changeReplicasDeadlineWhileLeavingJoint(): Promise<{ answe
     c.close();
   }
 }
+
+/**
+ * Found by the long run (seed 1050): a replica that was down while a voter was added, and that the
+ * new voter then leads, could never answer it — its descriptor did not say which store the new
+ * replica lives on, so its answers were dropped — and stayed behind forever. Store 1 is down while
+ * store 4 joins and takes the lead; the log is truncated; store 1 comes back and must catch up.
+ */
+export async function catchUpFromUnknownLeader(): Promise<{ applied: number; leaderApplied: number; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 16, stores: 4, nodeOptions: { logTruncateThresholdEntries: 20, logRetainEntries: 5 } });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const holders = c.replica(c.leaderOf()!)!.descriptor.replicas.map((r) => r.storeId as number);
+    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    const down = holders.find((s) => s !== c.leaderOf())!;
+    c.world.crash(storeId(down));
+    const added = await c.admin(c.leaderOf()!, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(spare) }] });
+    if ('error' in added) throw new Error(`add voter: ${added.error.code}`);
+    await c.until(() => (c.replica(spare)?.appliedIndex() ?? 0) > 0, 5_000);
+    const moved = await c.admin(c.leaderOf()!, 'TransferLeader', { rangeId: '1', toStoreId: String(spare) });
+    if ('error' in moved) throw new Error(`transfer: ${moved.error.code}`);
+    for (let i = 0; i < 40; i++) await c.put(spare, `k${i}`, 'v');
+    c.world.start(storeId(down));
+    const leaderApplied = (): number => c.replica(spare)?.appliedIndex() ?? -1;
+    await c.until(() => c.replica(down) !== undefined && c.replica(down)!.appliedIndex() === leaderApplied(), 10_000);
+    return { applied: c.replica(down)?.appliedIndex() ?? -1, leaderApplied: leaderApplied(), problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}

@@ -276,10 +276,11 @@ export class SimKvClient implements KvClient {
   }
 }
 
-const abortedMarker = Symbol('aborted');
+/** What raceAbort rejects with when the signal fired first. */
+export const abortedMarker = Symbol('aborted');
 
 /** The answer, unless the signal fires first (then `abortedMarker` is thrown and the call left behind). */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortedMarker);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(abortedMarker);

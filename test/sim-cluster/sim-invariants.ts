@@ -180,7 +180,12 @@ export class NodeInvariants implements ObservationSink {
       const members = list.filter(({ node, r }) => newest.replicas.some((x) => x.storeId === node.storeId && x.replicaId === r.replicaId));
       const states = members.map(({ node, r }) => ({ storeId: node.storeId, applied: r.appliedIndex(), fp: stateFingerprint(node, r) }));
       if (new Set(states.map((x) => x.applied)).size > 1 || new Set(states.map((x) => x.fp)).size > 1) {
-        problems.push(`range ${rangeId} did not converge: ${states.map((x) => `store ${x.storeId} applied ${x.applied} state ${x.fp.toString(16)}`).join(', ')}`);
+        const raft = members.map(({ node, r }) => {
+          const st = r.raw.status();
+          const progress = st.progress === undefined ? '' : ` progress ${[...st.progress].map(([id, p]) => `${id}:${p.state} match ${p.match} next ${p.next}`).join(' ')}`;
+          return `store ${node.storeId} (replica ${r.replicaId}): ${st.role} term ${st.term} lead ${st.lead} commit ${st.commit} applied ${st.applied} last ${st.lastIndex} first ${r.storage.firstIndex()}${st.quiesced ? ' quiesced' : ''} voters ${st.confState.voters.join(',')}${progress}`;
+        });
+        problems.push(`range ${rangeId} did not converge: ${states.map((x) => `store ${x.storeId} applied ${x.applied} state ${x.fp.toString(16)}`).join(', ')}\n    ${raft.join('\n    ')}`);
       }
       if (members.length < newest.replicas.length) {
         problems.push(`range ${rangeId}: ${newest.replicas.length - members.length} of its ${newest.replicas.length} replicas are missing on their stores`);

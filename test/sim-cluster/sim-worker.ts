@@ -2,7 +2,7 @@ import type { SeededRng } from '../../raft/index.js';
 import type { HistoryRecorder } from '../jepsen/history-recorder.js';
 import { completionTypeOfError, describeError, kvUnknown, type KvCallOptions, type KvClient } from '../jepsen/kv-client.js';
 import type { OpResult, PlannedOp, Workload } from '../jepsen/workloads/workload.js';
-import { SimClientProcess, type SimKvClient } from './sim-client.js';
+import { SimClientProcess, abortedMarker, raceAbort, type SimKvClient } from './sim-client.js';
 import type { SimScheduler } from './sim-scheduler.js';
 
 export interface SimWorkerOptions {
@@ -120,9 +120,9 @@ export class SimWorker {
     let result: OpResult | undefined;
     let error: unknown;
     try {
-      result = await raceSignal(o.workload.execute(op, o.client as KvClient, options), controller.signal);
+      result = await raceAbort(o.workload.execute(op, o.client as KvClient, options), controller.signal);
     } catch (e) {
-      error = e;
+      error = e === abortedMarker ? controller.signal.reason : e;
     }
     this.current = undefined;
     this.busy = false;
@@ -138,24 +138,6 @@ export class SimWorker {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.o.scheduler.after(ms, null, resolve));
   }
-}
-
-function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /** A workload whose keys all carry a prefix, so that two instances never share a key. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeId, type ConfState, type Entry } from '../../raft/types.js';
 import { Store, type StoreOptions } from '../../storage/store.js';
+import { isStorageError, type StorageError } from '../../storage/storage-error.js';
 
 export const clusterId = 'test-cluster';
 
@@ -52,4 +53,15 @@ export class TempDir {
     this.stores = [];
     rmSync(this.path, { recursive: true, force: true });
   }
+}
+
+/** Runs `fn`, which must throw a StorageError, and returns it. */
+export function storageError(fn: () => unknown): StorageError {
+  try {
+    fn();
+  } catch (e) {
+    if (isStorageError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a StorageError');
 }

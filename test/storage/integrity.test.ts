@@ -13,20 +13,11 @@ import { isStorageError, type StorageError } from '../../storage/storage-error.j
 import { schemaVersionLatest } from '../../storage/schema.js';
 import { Store } from '../../storage/store.js';
 import { timestamp } from '../../storage/timestamp.js';
-import { TempDir, bytes, clusterId, confOf, entries, entry, wholeSpan } from './helpers.js';
+import { TempDir, bytes, clusterId, confOf, entries, entry, storageError, wholeSpan } from './helpers.js';
 
 let dir: TempDir;
 afterEach(() => dir.cleanup());
 
-function storageError(fn: () => unknown): StorageError {
-  try {
-    fn();
-  } catch (e) {
-    if (isStorageError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a StorageError');
-}
 
 describe('identity and schema', () => {
   test('a database of another store or cluster is refused', () => {

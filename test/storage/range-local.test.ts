@@ -20,7 +20,7 @@ import type { SnapshotChunk, SnapshotHeader } from '../../storage/snapshot-types
 import { isStorageError, type StorageError } from '../../storage/storage-error.js';
 import type { Store, StoreOptions } from '../../storage/store.js';
 import { timestamp, timestampMax } from '../../storage/timestamp.js';
-import { TempDir, bytes, clusterId, confOf, entry } from './helpers.js';
+import { TempDir, bytes, clusterId, confOf, entry, storageError } from './helpers.js';
 
 const dirs: TempDir[] = [];
 afterEach(() => {
@@ -42,15 +42,6 @@ function newStore(overrides: Partial<StoreOptions> = {}): Store {
   return newDir().open(overrides);
 }
 
-function storageError(fn: () => unknown): StorageError {
-  try {
-    fn();
-  } catch (e) {
-    if (isStorageError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a StorageError');
-}
 
 function createRange(store: Store, rangeId: number, s: KeySpan = span): void {
   store.batch().createRange(rangeId, { span: s, descriptor: bytes(`desc${rangeId}`), confState: confOf(1) }).commit();

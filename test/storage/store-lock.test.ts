@@ -12,11 +12,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { isStorageError, type StorageError } from '../../storage/storage-error.js';
 import { decodeOwner, encodeOwner, ownerOfThisProcess } from '../../storage/store-lock.js';
 import { Store } from '../../storage/store.js';
 import { buildChildScript } from './child-build.js';
-import { TempDir, clusterId, confOf } from './helpers.js';
+import { TempDir, clusterId, confOf, storageError } from './helpers.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const buildDir = mkdtempSync(join(tmpdir(), 'rangekv-lock-build-'));
@@ -45,15 +44,6 @@ function openAt(path: string): Store {
   return Store.open({ path, clusterId: 'lock-test', storeId: 1 });
 }
 
-function storageError(fn: () => unknown): StorageError {
-  try {
-    fn();
-  } catch (e) {
-    if (isStorageError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a StorageError');
-}
 
 const lockPathOf = (db: string) => `${db}.lock`;
 const lockPidOf = (db: string) => Number(readFileSync(lockPathOf(db), 'utf8').split('\n')[0]);

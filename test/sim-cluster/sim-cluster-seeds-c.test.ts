@@ -1,0 +1,7 @@
+/**
+ * The whole-cluster simulation in npm test: seeds 101-150 of 200, in four files so that vitest
+ * spreads them over the cores (see seed-batch.ts for what each block checks).
+ */
+import { describeSeedBatch } from './seed-batch.js';
+
+describeSeedBatch(101, 150);
