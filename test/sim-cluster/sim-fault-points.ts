@@ -1,6 +1,9 @@
 import type { SeededRng } from '../../raft/index.js';
 import { faultPointNames, type FaultPointName, type FaultPoints } from '../../cluster/ports/fault-points.js';
 
+/** The points that end a process. */
+const crashPoints: ReadonlySet<FaultPointName> = new Set<FaultPointName>(['loop.crashBeforeCommit', 'loop.crashAfterCommit', 'loop.crashMidSend', 'loop.crashMidFinish', 'storage.commitFails']);
+
 export type FaultPointRates = Readonly<Record<FaultPointName, number>>;
 
 /** Every fault point at rate 0. */
@@ -16,6 +19,8 @@ export class SimFaultPoints implements FaultPoints {
   readonly fired = new Map<FaultPointName, number>();
   /** Off while the world heals: the liveness phase runs without injected faults. */
   active = true;
+  /** While a failover probe runs, no injected fault may kill a process (it needs its quorum). */
+  crashesSuspended = false;
 
   constructor(
     private readonly rng: SeededRng,
@@ -24,6 +29,7 @@ export class SimFaultPoints implements FaultPoints {
 
   fire(point: FaultPointName): boolean {
     if (!this.active) return false;
+    if (this.crashesSuspended && crashPoints.has(point)) return false;
     const rate = this.rates[point];
     if (rate <= 0 || !this.rng.chance(rate)) return false;
     this.fired.set(point, (this.fired.get(point) ?? 0) + 1);

@@ -328,6 +328,7 @@ export class SimNemesis {
     const { rng, scheduler, trace, workers, world, options } = this.d;
     if (this.partitioned || this.pendingRestarts.size > 0 || world.storeIds.some((s) => !world.isUp(s))) return;
     this.scenario = true;
+    this.d.faultPoints.crashesSuspended = true;
     const quietMs = idle ? (3 + rng.float() * 3) * this.electionTimeoutMs : this.electionTimeoutMs;
     const rangeId = rng.pick(this.rangeIds());
     trace(`nemesis ${idle ? 'idle' : 'busy'} failover probe on range ${rangeId}: quiet for ${quietMs.toFixed(0)} ms`);
@@ -385,6 +386,7 @@ export class SimNemesis {
   private endScenario(idle: boolean): void {
     if (idle) for (const w of this.d.workers) w.release();
     this.scenario = false;
+    this.d.faultPoints.crashesSuspended = false;
   }
 
   /** Ends the chaos: no new faults, everything healed, every store running, clocks back to rate 1, fault points off. */
