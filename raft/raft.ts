@@ -100,6 +100,8 @@ export class Raft {
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
+  /** The newest leader tick of a heartbeat this follower acknowledged in this term (stale quiesce guard). */
+  private heartbeatSentTickMax = 0;
   /** Leader: ticks since it became leader, starting at 1. The time base of CheckQuorum and the lease. */
   private leaderTick = 0;
   /** Leader: set once a TimeoutNow has left, for the rest of the term (a delayed one may elect a rival at any time). */
@@ -268,6 +270,14 @@ export class Raft {
     if (m.term !== 0 && m.term < this.term) {
       this.handleLowerTerm(m);
       return;
+    }
+    if (this.quiesced && this.role === 'follower' && this.lead !== NoNode && this.cfg.checkQuorum && (m.type === 'vote' || m.type === 'preVote') && !m.transfer && m.term > this.term) {
+      // A candidate asks a quiet follower, which will refuse it (it believes its leader alive) but
+      // wakes and starts its own election clock — while the leader sleeps on, so the candidate (say,
+      // cut off from the leader one way) would win through it an election timeout later. Poke the
+      // leader: it wakes and reasserts itself, and this follower stays in line. (When the leader is
+      // really gone, the application has already woken us with reportLeaderDown.)
+      this.send({ type: 'heartbeatResp', from: this.id, to: this.lead, term: this.term, readSeq: 0, sentTick: 0 });
     }
     this.wake();
     if (m.term > this.term) {
@@ -456,6 +466,7 @@ export class Raft {
     this.lead = NoNode;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
+    this.heartbeatSentTickMax = 0;
     this.randomizedElectionTimeout = this.cfg.electionTimeoutTicks + this.cfg.rng.int(this.cfg.electionTimeoutTicks);
     this.leadTransferee = NoNode;
     this.tracker.resetVotes();
@@ -1053,9 +1064,13 @@ export class Raft {
   private handleHeartbeat(m: HeartbeatMessage): void {
     this.log.commitTo(m.commit);
     if (m.quiesce) {
-      if (this.cfg.quiesce) this.quiesced = true;
+      // A quiesce heartbeat older than one already acknowledged (reordered, duplicated) must not
+      // put us to sleep: the leader may count that newer acknowledgement towards a lease, and a
+      // sleeping follower may be woken (reportLeaderDown) with its lease promise forgotten.
+      if (this.cfg.quiesce && m.sentTick >= this.heartbeatSentTickMax) this.quiesced = true;
       return;
     }
+    if (m.sentTick > this.heartbeatSentTickMax) this.heartbeatSentTickMax = m.sentTick;
     this.send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, readSeq: m.readSeq, sentTick: m.sentTick });
   }
 

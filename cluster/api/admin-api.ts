@@ -11,16 +11,24 @@ import type { AdminApi } from './service-types.js';
 
 const defaultAdminDeadlineMs = 30_000;
 const forwardAttemptsMax = 8;
-const answerMarginMsMax = 100;
+const answerMarginMsMax = 250;
 
 /**
  * The Admin service. Operations on a range run at its leader; a node that does not lead the range
  * forwards to the store it believes does (the same request, so forwarding is transparent).
  */
 export function createAdminApi(node: AdminNode): AdminApi {
-  /** Runs `local` here, or forwards `method` to the believed leader when this node does not lead. */
+  /**
+   * Runs `local` here, or forwards `method` to the believed leader when this node does not lead.
+   * Once a forwarded attempt got no answer (a transport failure) or an unknown outcome, it may have
+   * been carried out: a membership change is then never sent again (it is not idempotent), and the
+   * call can only end in success or OUTCOME_UNKNOWN — never in an error that says "not applied".
+   */
   async function atLeader<Req, Res>(rangeId: number, deadlineAtMs: number, local: () => Promise<Res>, method: AdminMethod, req: Req): Promise<Res> {
     let lastError: KvError | undefined;
+    let ambiguous = false;
+    const finalError = (e: KvError): KvError =>
+      ambiguous ? new KvError('OUTCOME_UNKNOWN', `${method}: an earlier attempt may have been carried out; last error: ${e.code}: ${e.message}`) : e;
     for (let attempt = 0; attempt < forwardAttemptsMax && node.clock.monotonicMs() < deadlineAtMs; attempt++) {
       const r = node.localRange(rangeId);
       const info = node.gateway.locateRange(rangeId);
@@ -34,13 +42,17 @@ export function createAdminApi(node: AdminNode): AdminApi {
         if (target === undefined || target === node.storeId) return await local();
         return await node.calls.admin<Req, Res>(target, method, req, deadlineAtMs);
       } catch (e) {
-        if (!isKvError(e) || (e.code !== 'NOT_LEADER' && e.code !== 'UNAVAILABLE' && e.code !== 'RANGE_NOT_FOUND')) throw e;
+        if (!isKvError(e)) throw e;
+        if (e.transportFailure || e.code === 'OUTCOME_UNKNOWN') ambiguous = true;
+        const retryable = e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || e.code === 'RANGE_NOT_FOUND';
+        // A leader transfer may be asked again (it is idempotent); a membership change may not.
+        if (!retryable || (ambiguous && method === 'ChangeReplicas')) throw finalError(e);
         lastError = e;
         if (target !== undefined) node.gateway.learnFromError(rangeId, target, e);
         await sleep(node.timers, Math.min(100 * (attempt + 1), Math.max(0, deadlineAtMs - node.clock.monotonicMs())));
       }
     }
-    throw lastError ?? new KvError('DEADLINE_EXCEEDED', 'no leader reachable before the deadline');
+    throw finalError(lastError ?? new KvError('DEADLINE_EXCEEDED', 'no leader reachable before the deadline'));
   }
 
   /**

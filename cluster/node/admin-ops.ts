@@ -3,6 +3,7 @@ import { KvError } from '../../proto/kv-error.js';
 import type { StoreId } from '../../proto/range-descriptor.js';
 import type { ChangedReplicas, ReplicaChangeRequest } from '../api/admin-node.js';
 import type { Clock } from '../ports/clock.js';
+import type { Timers } from '../ports/timers.js';
 import { encodeNodeConfChange } from '../replica/conf-change-entry.js';
 import type { AppliedConfChange } from '../replica/replica.js';
 import type { KvReplica, ReplicaSet } from './replica-set.js';
@@ -24,6 +25,7 @@ interface AdminWait {
 export interface AdminOpsDeps {
   readonly storeId: StoreId;
   readonly clock: Clock;
+  readonly timers: Timers;
   readonly replicas: ReplicaSet;
   readonly waiters: RequestWaiters;
   readonly knownStore: (store: StoreId) => boolean;
@@ -173,11 +175,14 @@ export class AdminOps {
         resolve(first);
         return;
       }
+      // Checked after every turn; the timer makes sure the deadline answer is not late by a tick.
+      const timer = this.d.timers.after(Math.max(0, deadlineAtMs - this.d.clock.monotonicMs()), () => this.check());
       this.waits.push({
         deadlineAtMs,
         check: () => {
           const v = check();
           if (v === undefined) return false;
+          timer.cancel();
           resolve(v);
           return true;
         },
@@ -186,7 +191,10 @@ export class AdminOps {
           if (v instanceof KvError) reject(v);
           else resolve(v);
         },
-        fail: reject,
+        fail: (e) => {
+          timer.cancel();
+          reject(e);
+        },
       });
       invariant(this.waits.length <= adminWaitsMax, 'admin waits past their bound');
     });

@@ -123,6 +123,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
     this.adminOps = new AdminOps({
       storeId: this.storeId,
       clock: this.clock,
+      timers: this.timers,
       replicas: this.replicas,
       waiters: this.waiters,
       knownStore: (s) => publicAddresses.has(s),

@@ -243,9 +243,17 @@ export class Replica<R> {
     }
     const r = p.kind === 'confChange' ? this.raw.proposeEncodedConfChange(p.data) : this.raw.propose(p.data);
     switch (r.outcome) {
-      case 'appended':
+      case 'appended': {
         this.proposalsAppended++;
-        invariant(!this.inflight.has(r.index), () => `range ${this.rangeId}: two proposals at index ${r.index}`);
+        const replaced = this.inflight.get(r.index);
+        if (replaced !== undefined) {
+          // An earlier term's proposal of ours at this index, dropped from our log when we lost the
+          // lead and truncated by its new leader before we led again. It is not in our log now, but
+          // a future leader that still holds it could commit it: its outcome is unknown.
+          invariant(replaced.term < r.term, () => `range ${this.rangeId}: two proposals at index ${r.index} in term ${r.term}`);
+          this.inflight.delete(r.index);
+          replaced.waiter.reject(new KvError('OUTCOME_UNKNOWN', `range ${this.rangeId}: the proposal at index ${r.index} was replaced in this replica's log; another leader may still commit it`));
+        }
         if (p.kind === 'normal') {
           if (this.faults.ackBeforeCommit) {
             p.waiter.resolve({ result: this.machine.guessResult(p.data), index: r.index });
@@ -256,6 +264,7 @@ export class Replica<R> {
           this.inflight.set(r.index, { kind: 'confChange', term: r.term, waiter: p.waiter });
         }
         return;
+      }
       case 'forwarded':
         // Unreachable: we checked leadership. Refuse rather than leave the outcome unknowable.
         p.waiter.reject(notLeader());

@@ -208,7 +208,7 @@ export async function runClusterSimulation(o: ClusterSimOptions, controls: RunCo
       probeRound++;
       await scheduler.runUntil(scheduler.nowMs + 500, () => stopEarly);
     }
-    if (pending.size > 0) failures.push(`liveness: ranges ${[...pending].join(', ')} served no write within ${o.livenessMsMax} ms of healing`);
+    if (pending.size > 0 && !stopEarly) failures.push(`liveness: ranges ${[...pending].join(', ')} served no write within ${o.livenessMsMax} ms of healing`);
     // Convergence: every member of every range reaches the same applied state.
     let converged: string[] = [];
     const convergeDeadline = scheduler.nowMs + o.livenessMsMax;
@@ -217,7 +217,7 @@ export async function runClusterSimulation(o: ClusterSimOptions, controls: RunCo
       if (converged.length === 0 || scheduler.nowMs >= convergeDeadline || stopEarly) break;
       await scheduler.runUntil(scheduler.nowMs + 500, () => stopEarly);
     }
-    failures.push(...converged.map((p) => `liveness: ${p}`));
+    if (!stopEarly) failures.push(...converged.map((p) => `liveness: ${p}`));
     setPhase('final reads');
     for (const w of workers) await w.finalReads(scheduler.nowMs + o.livenessMsMax, () => stopEarly);
     for (const w of workers) w.stop();

@@ -4,7 +4,7 @@
  * shown on demand with the quiescedNeverWakes fault switch, which puts the old behaviour back.
  */
 import { describe, expect, it } from 'vitest';
-import { catchUpFromUnknownLeader, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { catchUpFromUnknownLeader, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -57,4 +57,25 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.problems).toEqual([]);
     expect(r.applied).toBe(r.leaderApplied);
   });
+
+  it('review: a forwarded ChangeReplicas whose answer is lost never says "not applied" when it was applied', async () => {
+    const r = await forwardedChangeLosesItsAnswer();
+    expect(r.problems).toEqual([]);
+    expect(r.applied).toBe(true);
+    if ('error' in r.answer) {
+      expect(r.answer.error.definitelyNotApplied).toBe(false);
+      expect(r.answer.error.code).toBe('OUTCOME_UNKNOWN');
+    }
+  });
+
+  for (const leaseReads of [false, true]) {
+    it(`review: a follower cut off one way from an idle group's leader does not depose it (leases ${leaseReads ? 'on' : 'off'})`, async () => {
+      for (const seed of [1, 4]) {
+        const r = await oneWayCutInAnIdleGroup(seed, leaseReads);
+        expect(r.problems).toEqual([]);
+        expect(r.leaderAfter).toBe(r.leaderBefore);
+        expect(r.termAfter).toBe(r.termBefore);
+      }
+    });
+  }
 });

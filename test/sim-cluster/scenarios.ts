@@ -223,3 +223,50 @@ export async function catchUpFromUnknownLeader(): Promise<{ applied: number; lea
     c.close();
   }
 }
+
+/**
+ * Found by review: a forwarded ChangeReplicas whose answer was lost in transit came back as a
+ * typed DEADLINE_EXCEEDED ("certainly not applied") although the leader had applied it. A change
+ * sent through a follower G whose link back from the leader is cut.
+ */
+export async function forwardedChangeLosesItsAnswer(): Promise<{ applied: boolean; answer: Outcome<unknown>; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 21, stores: 4 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const L = c.leaderOf()!;
+    const members = c.replica(L)!.descriptor.replicas.map((r) => r.storeId as number);
+    const outsider = c.world.storeIds.find((s) => !members.includes(s))!;
+    const G = members.find((s) => s !== L)!;
+    await c.run(500);
+    c.cut(L, G);
+    const answer = await c.admin(G, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_LEARNER', storeId: String(outsider) }] }, 2_000);
+    await c.run(200);
+    const applied = c.replica(L)!.descriptor.replicas.some((r) => r.storeId === outsider);
+    return { applied, answer, problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Found by review: in an idle group, a follower F cut off from its leader L one way (F→L) made the
+ * other, quiet follower O wake (refusing F's pre-vote) and start its own election clock while L
+ * slept on — and an election timeout later O deposed the live leader. Returns the leader's term
+ * before and after 20 s of idleness.
+ */
+export async function oneWayCutInAnIdleGroup(seed: number, leaseReads: boolean): Promise<{ leaderBefore: number; leaderAfter: number | undefined; termBefore: number; termAfter: number; problems: string[] }> {
+  const c = new DirectedCluster({ seed, nodeOptions: { leaseReads } });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 3, 10_000);
+    const L = c.leaderOf()!;
+    const F = others(c, L)[0]!;
+    const termBefore = c.replica(L)!.raw.raft.term;
+    c.cut(F, L);
+    await c.put(L, 'k', 'v');
+    await c.run(20_000);
+    const after = c.leaderOf();
+    return { leaderBefore: L, leaderAfter: after, termBefore, termAfter: Math.max(...c.nodes().map((n) => n.replicas.get(1)?.raw.raft.term ?? 0)), problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}

@@ -145,7 +145,7 @@ export class SimKvClient implements KvClient {
     const wire = consistency === 'linearizable' ? 'READ_CONSISTENCY_LINEARIZABLE' : consistency === 'follower' ? 'READ_CONSISTENCY_FOLLOWER' : 'READ_CONSISTENCY_SESSION';
     const floor = new Map(this.sink.ackedFloor());
     const ownToken = new Map(this.token);
-    const res = await this.call<GetResponse__Output>('Get', k, undefined, (header) => ({ header, key: k, consistency: wire }), signal);
+    const res = await this.call<GetResponse__Output>('Get', k, undefined, (header) => ({ header, key: k, consistency: wire }), signal, consistency === 'session');
     this.observe('read', consistency, res.header, 0, floor, ownToken);
     return res.found && res.kv !== null ? decodeValue(res.kv.value) : null;
   }
@@ -205,7 +205,7 @@ export class SimKvClient implements KvClient {
    * Attempts until an answer, a definite refusal, or the harness aborts (op timeout). A write that
    * may have been applied by an earlier attempt never ends in a definite failure.
    */
-  private async call<Res>(method: string, key: Uint8Array, seq: number | undefined, build: (header: RequestHeader) => unknown, signal: AbortSignal): Promise<Res> {
+  private async call<Res>(method: string, key: Uint8Array, seq: number | undefined, build: (header: RequestHeader) => unknown, signal: AbortSignal, sessionRead = false): Promise<Res> {
     const write = seq !== undefined;
     let ambiguous = false;
     let last: NodeKvError | undefined;
@@ -217,7 +217,9 @@ export class SimKvClient implements KvClient {
       }
       const store = this.pickStore();
       const header: RequestHeader = {
-        sessionToken: encodeSessionToken(this.token),
+        // Only a session read needs the token. Sent with anything else it would be merged into the
+        // answer's token and hide the index the call was really served at from the invariants.
+        sessionToken: sessionRead ? encodeSessionToken(this.token) : new Uint8Array(0),
         ...(write ? { clientId: this.clientId, seq: String(seq), firstIncompleteSeq: String(seq) } : {}),
         ...this.maybeRoute(key),
       };

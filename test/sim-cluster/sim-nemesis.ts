@@ -1,6 +1,7 @@
 import type { SeededRng } from '../../raft/index.js';
 import type { ChangeReplicasResponse__Output } from '../../proto/generated/rangekv/v1/ChangeReplicasResponse.js';
 import type { PutResponse__Output } from '../../proto/generated/rangekv/v1/PutResponse.js';
+import { KvError } from '../../proto/kv-error.js';
 import { storeId, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import type { ClusterSimOptions } from './cluster-sim-options.js';
 import { SimClientProcess } from './sim-client.js';
@@ -43,6 +44,7 @@ export class SimNemesis {
   private partitioned = false;
   private readonly self = new SimClientProcess('nemesis');
   private readonly pendingRestarts = new Set<StoreId>();
+  private membershipChangesIssued = 0;
 
   constructor(private readonly d: SimNemesisDeps) {}
 
@@ -306,9 +308,31 @@ export class SimNemesis {
     else if (spare.length > 0) changes = [{ op: 'ADD_VOTER', storeId: String(rng.pick(spare)) }];
     else return;
     trace(`nemesis change replicas of range ${rangeId}: ${changes.map((c) => `${c.op} ${c.storeId}`).join(', ')}`);
+    const issued = ++this.membershipChangesIssued;
+    const confVersionBefore = d.epoch.confVersion;
     this.admin<ChangeReplicasResponse__Output>('ChangeReplicas', { rangeId: String(rangeId), changes }).then(
-      (res) => trace(`nemesis range ${rangeId} now ${res.replicas.map((r) => `${r.storeId}${r.learner ? 'L' : ''}`).join(',')}${res.leavingJoint ? ' (leaving joint)' : ''}`),
-      (e: unknown) => trace(`nemesis change replicas of range ${rangeId} failed: ${e instanceof Error ? e.message : String(e)}`),
+      (res) => {
+        trace(`nemesis range ${rangeId} now ${res.replicas.map((r) => `${r.storeId}${r.learner ? 'L' : ''}`).join(',')}${res.leavingJoint ? ' (leaving joint)' : ''}`);
+        // The answer must describe the change as done.
+        for (const c of changes) {
+          const r = res.replicas.find((x) => x.storeId === c.storeId);
+          const done = c.op === 'REMOVE' ? r === undefined : c.op === 'ADD_LEARNER' ? r?.learner === true : r !== undefined && (res.leavingJoint || !r.learner);
+          if (!done) this.d.failures.push(`admin: ChangeReplicas of range ${rangeId} (${c.op} ${c.storeId}) answered success with replicas ${res.replicas.map((x) => x.storeId).join(',')}`);
+        }
+      },
+      (e: unknown) => {
+        trace(`nemesis change replicas of range ${rangeId} failed: ${e instanceof Error ? e.message : String(e)}`);
+        if (!(e instanceof KvError) || !e.definitelyNotApplied) return;
+        // "Certainly not applied" must be true: a while later, unless another change was issued since,
+        // the range's configuration must not have moved.
+        this.d.scheduler.after(3_000, this.self, () => {
+          if (this.membershipChangesIssued !== issued) return;
+          const now = this.descriptorOf(rangeId);
+          if (now !== undefined && now.epoch.confVersion > confVersionBefore) {
+            this.d.failures.push(`admin: ChangeReplicas of range ${rangeId} answered ${e.code} (definitely not applied: ${e.message}) but its configuration moved from version ${confVersionBefore} to ${now.epoch.confVersion}`);
+          }
+        });
+      },
     );
   }
 
@@ -378,8 +402,10 @@ export class SimNemesis {
   }
 
   private finishFailover(leader: StoreId, idle: boolean): void {
-    this.d.world.start(leader);
-    this.d.trace(`nemesis restart store ${leader}`);
+    if (this.d.world.live(leader) === undefined) {
+      this.d.world.start(leader);
+      this.d.trace(`nemesis restart store ${leader}`);
+    }
     this.endScenario(idle);
   }
 
