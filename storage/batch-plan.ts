@@ -23,6 +23,7 @@ import type { BatchOp } from './write-batch.js';
 export type Action =
   | { readonly kind: 'insertRange'; readonly state: RangeState }
   | { readonly kind: 'deleteRangeRows'; readonly rangeId: number }
+  | { readonly kind: 'raiseTombstone'; readonly rangeId: number; readonly nextReplicaId: number }
   | { readonly kind: 'deleteLogFrom'; readonly rangeId: number; readonly index: LogIndex }
   | { readonly kind: 'deleteLogThrough'; readonly rangeId: number; readonly index: LogIndex }
   | { readonly kind: 'deleteLog'; readonly rangeId: number }
@@ -62,6 +63,8 @@ export interface BatchPlan {
   readonly actions: Action[];
   readonly drafts: Map<number, RangeDraft>;
   readonly stagedInstalled: StagedSnapshot[];
+  /** Range tombstones raised by this batch (range → next allowed replica id), published once it is durable. */
+  readonly tombstones: Map<number, number>;
   readonly entriesAppended: number;
   readonly mutationsApplied: number;
   readonly localMutationsApplied: number;
@@ -86,6 +89,7 @@ class Planner {
   private readonly actions: Action[] = [];
   private readonly drafts = new Map<number, RangeDraft>();
   private readonly stagedInstalled: StagedSnapshot[] = [];
+  private readonly tombstones = new Map<number, number>();
   private entriesAppended = 0;
   private mutationsApplied = 0;
   private localMutationsApplied = 0;
@@ -109,6 +113,7 @@ class Planner {
       actions: this.actions,
       drafts: this.drafts,
       stagedInstalled: this.stagedInstalled,
+      tombstones: this.tombstones,
       entriesAppended: this.entriesAppended,
       mutationsApplied: this.mutationsApplied,
       localMutationsApplied: this.localMutationsApplied,
@@ -130,7 +135,7 @@ class Planner {
       case 'installSnapshot':
         return this.installSnapshot(op);
       case 'deleteRange':
-        return this.deleteRange(op.rangeId, op.deleteSpanData);
+        return this.deleteRange(op.rangeId, op.deleteSpanData, op.tombstoneNextReplicaId);
       case 'mvccLocal':
         this.checkMutations(op.mutations, null, 0);
         this.mutationsApplied += op.mutations.length;
@@ -341,14 +346,21 @@ class Planner {
     if (staged !== null) this.actions.push({ kind: 'swapStaged', installId: staged.installId, rangeId, span });
   }
 
-  private deleteRange(rangeId: number, deleteSpanData: boolean): void {
+  private deleteRange(rangeId: number, deleteSpanData: boolean, tombstoneNextReplicaId: number): void {
     const d: RangeDraft = this.existing(rangeId);
     const s = this.existing(rangeId).state;
+    if (!Number.isSafeInteger(tombstoneNextReplicaId) || tombstoneNextReplicaId < 0) {
+      throw new StorageError('INVALID_ARGUMENT', `tombstone replica id must be a non-negative integer, got ${tombstoneNextReplicaId}`, { rangeId });
+    }
     d.state = null;
     d.tail = noEntries;
     d.cacheReset = true;
     this.actions.push({ kind: 'deleteRangeRows', rangeId });
     if (deleteSpanData) this.actions.push({ kind: 'deleteSpanData', span: s.span });
+    if (tombstoneNextReplicaId > 0) {
+      this.actions.push({ kind: 'raiseTombstone', rangeId, nextReplicaId: tombstoneNextReplicaId });
+      this.tombstones.set(rangeId, Math.max(this.tombstones.get(rangeId) ?? 0, tombstoneNextReplicaId));
+    }
   }
 
   private checkMutations(mutations: readonly MvccMutation[], span: KeySpan | null, rangeId: number): void {

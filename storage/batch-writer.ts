@@ -58,6 +58,7 @@ export class BatchWriter {
   private readonly copyStagedLocal: Stmt;
   private readonly discardStagedLocal: Stmt;
   private readonly insertStagedLocal: Stmt;
+  private readonly raiseTombstone: Stmt;
 
   constructor(db: BetterSqlite3.Database) {
     const p = (sql: string): Stmt => db.prepare<unknown[]>(sql);
@@ -118,6 +119,10 @@ export class BatchWriter {
     this.deleteLocalBounded = p('DELETE FROM range_local WHERE range_id = ? AND key >= ? AND key < ?');
     this.deleteLocalUnbounded = p('DELETE FROM range_local WHERE range_id = ? AND key >= ?');
     this.deleteLocalOfRange = p('DELETE FROM range_local WHERE range_id = ?');
+    this.raiseTombstone = p(
+      `INSERT INTO range_tombstone (range_id, next_replica_id) VALUES (?, ?)
+         ON CONFLICT (range_id) DO UPDATE SET next_replica_id = MAX(next_replica_id, excluded.next_replica_id)`,
+    );
     this.copyStagedLocal = p(
       `INSERT INTO range_local (range_id, key, value)
          SELECT ?, key, value FROM snapshot_staging_local WHERE install_id = ? ORDER BY key`,
@@ -171,6 +176,9 @@ export class BatchWriter {
           this.deleteLogState.run(act.rangeId);
           this.deleteApplyState.run(act.rangeId);
           this.deleteLocalOfRange.run(act.rangeId);
+          break;
+        case 'raiseTombstone':
+          this.raiseTombstone.run(act.rangeId, act.nextReplicaId);
           break;
         case 'deleteLogFrom':
           this.deleteLogFrom.run(act.rangeId, act.index);

@@ -147,6 +147,16 @@ const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: 'range tombstones: the replica ids a removed replica of this store may never come back as',
+    sql: `
+      CREATE TABLE range_tombstone (
+        range_id INTEGER PRIMARY KEY,
+        next_replica_id INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const schemaVersionLatest = migrations[migrations.length - 1]!.version;

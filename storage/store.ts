@@ -126,6 +126,8 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private readonly gcPlanner: MvccGcPlanner;
   private readonly localTable: RangeLocalTable;
   private readonly states = new Map<number, RangeState>();
+  /** Range → the smallest replica id that may be created here again (see rangeTombstone). */
+  private readonly tombstones = new Map<number, number>();
   private readonly storages = new Map<number, RangeLogStorage>();
   private readonly streams = new Set<SnapshotStream>();
   private readonly receivers = new Map<number, SnapshotReceiver>();
@@ -218,6 +220,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       );
       const store = new Store(options.path, db, lock, { clusterId, storeId }, options);
       store.loadRanges();
+      store.loadTombstones();
       store.logger?.info({ path: options.path, migrations: ran, ranges: store.states.size }, 'store opened');
       return store;
     } catch (e) {
@@ -225,6 +228,22 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       lock.release();
       if (isSqliteError(e)) throw storageErrorFromSqlite(e, `opening store database ${options.path}`);
       throw e;
+    }
+  }
+
+  /**
+   * The range's tombstone: 0 when no replica of it was ever removed from this store, else the
+   * smallest replica id it may come back as. A removed replica must never be recreated under its
+   * old id (by a stale leader's snapshot, or by bootstrapping the static layout again): it could
+   * vote or serve with an old configuration as if it had never been removed.
+   */
+  rangeTombstone(rangeId: number): number {
+    return this.tombstones.get(rangeId) ?? 0;
+  }
+
+  private loadTombstones(): void {
+    for (const [rangeId, next] of this.db.prepare<[], [number, number]>('SELECT range_id, next_replica_id FROM range_tombstone').raw(true).all()) {
+      this.tombstones.set(rangeId, next);
     }
   }
 
@@ -368,6 +387,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     for (const staged of plan.stagedInstalled) {
       this.receivers.delete(staged.installId);
     }
+    for (const [rangeId, next] of plan.tombstones) this.tombstones.set(rangeId, Math.max(this.tombstones.get(rangeId) ?? 0, next));
     this.commits++;
     this.entriesAppended += plan.entriesAppended;
     this.mutationsApplied += plan.mutationsApplied;

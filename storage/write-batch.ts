@@ -28,7 +28,7 @@ export type BatchOp =
       readonly snapshot: Snapshot;
       readonly staged: StagedSnapshot | null;
     }
-  | { readonly kind: 'deleteRange'; readonly rangeId: number; readonly deleteSpanData: boolean }
+  | { readonly kind: 'deleteRange'; readonly rangeId: number; readonly deleteSpanData: boolean; readonly tombstoneNextReplicaId: number }
   /** MVCC changes not tied to applying raft entries: local garbage collection. */
   | { readonly kind: 'mvccLocal'; readonly mutations: readonly MvccMutation[] };
 
@@ -141,10 +141,12 @@ export class WriteBatch {
 
   /**
    * Removes a replica: its log, hard state, applied state, its range-local table — and, with `deleteSpanData`, every MVCC
-   * record in its span (false when the span's data now belongs to another local range, e.g. a merge).
+   * record in its span (false when the span's data now belongs to another local range, e.g. a merge). With
+   * `tombstoneNextReplicaId`, the range's tombstone is raised to it in the same transaction: no replica
+   * of the range with a smaller id may be created on this store again (see Store.rangeTombstone).
    */
-  deleteRange(rangeId: number, options: { readonly deleteSpanData: boolean }): this {
-    return this.push({ kind: 'deleteRange', rangeId, deleteSpanData: options.deleteSpanData });
+  deleteRange(rangeId: number, options: { readonly deleteSpanData: boolean; readonly tombstoneNextReplicaId?: number }): this {
+    return this.push({ kind: 'deleteRange', rangeId, deleteSpanData: options.deleteSpanData, tombstoneNextReplicaId: options.tombstoneNextReplicaId ?? 0 });
   }
 
   /** @internal MVCC changes not tied to raft apply (local GC). */

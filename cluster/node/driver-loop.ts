@@ -238,7 +238,7 @@ export class DriverLoop {
       let r = this.d.replicas.get(a.rangeId);
       if (r === undefined && this.d.store.hasRange(a.rangeId)) {
         const mine = replicaById(a.descriptor, a.message.to);
-        if (mine !== undefined && mine.storeId === this.d.storeId) {
+        if (mine !== undefined && mine.storeId === this.d.storeId && mine.replicaId >= this.d.store.rangeTombstone(a.rangeId)) {
           r = this.d.addReplica(a.descriptor, a.message.to);
           this.d.uninitialized.delete(a.rangeId);
         }

@@ -144,7 +144,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
       replicas: this.replicas,
       transport,
       snapshots: this.snapshots,
-      uninitialized: new UninitializedReplicas(this.log),
+      uninitialized: new UninitializedReplicas(this.log, (rangeId) => store.rangeTombstone(rangeId)),
       gc,
       liveness: new StoreLiveness(peers, electionTimeoutMs, opts.livenessPingMs, this.clock.monotonicMs()),
       admin: this.adminOps,
@@ -235,7 +235,9 @@ export class Node implements KvNode, AdminNode, RunningNode {
     const batch = this.store.batch();
     let created = 0;
     for (const r of ranges) {
-      if (r.stores.indexOf(this.storeId) < 0 || this.store.hasRange(r.rangeId)) continue;
+      // A range this store held and was removed from is never bootstrapped again: it would come back
+      // as a voter of the initial configuration with an empty log (the tombstone says it left).
+      if (r.stores.indexOf(this.storeId) < 0 || this.store.hasRange(r.rangeId) || this.store.rangeTombstone(r.rangeId) > 0) continue;
       const descriptor = initialDescriptor(r);
       const confState: ConfState = { voters: descriptor.replicas.map((x) => nodeId(x.replicaId)), votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
       const descriptorBytes = encodeRangeDescriptor(descriptor);
@@ -302,7 +304,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
     r.failAll(new KvError('RANGE_NOT_FOUND', `replica of range ${r.rangeId} was removed from store ${this.storeId}`));
     this.loop.forget(r);
     this.gateway.learnDescriptor(r.descriptor);
-    this.store.batch().deleteRange(r.rangeId, { deleteSpanData: true }).commit();
+    this.store.batch().deleteRange(r.rangeId, { deleteSpanData: true, tombstoneNextReplicaId: r.replicaId + 1 }).commit();
     r.log.info({ epoch: r.descriptor.epoch }, 'replica removed from this store');
   }
 

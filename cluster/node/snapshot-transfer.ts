@@ -69,6 +69,9 @@ export class SnapshotTransfer {
           if (mine === undefined || mine.replicaId !== message.to) {
             return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `the snapshot's range does not place replica ${message.to} on store ${this.storeId}` };
           }
+          if (mine.replicaId < this.store.rangeTombstone(offer.rangeId)) {
+            return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `replica ${mine.replicaId} of range ${offer.rangeId} was removed from store ${this.storeId}; it does not come back` };
+          }
           if (this.arrivals.length >= snapshotArrivalsMax) return { applied: false, errorCode: 'BUSY', message: `${this.arrivals.length} snapshots already wait for this store's loop` };
           if (!this.store.hasRange(offer.rangeId)) {
             // First contact with this range: create its (empty) state; the snapshot fills it.

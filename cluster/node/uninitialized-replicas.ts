@@ -23,11 +23,17 @@ interface Uninitialized {
 export class UninitializedReplicas {
   private readonly byRange = new Map<number, Uninitialized>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** The smallest replica id of a range this store may still hold (Store.rangeTombstone). */
+    private readonly tombstone: (rangeId: number) => number,
+  ) {}
 
   /** A message for a range this store has no replica of. Only a leader's appends and heartbeats create one. */
   step(fromStore: StoreId, rangeId: number, message: Message, nowMs: number): void {
     if (message.type !== 'app' && message.type !== 'heartbeat') return;
+    // A replica removed from this store never comes back under its old id (a stale leader's traffic).
+    if (message.to < this.tombstone(rangeId)) return;
     let u = this.byRange.get(rangeId);
     if (u !== undefined && u.replicaId !== message.to) {
       if (message.to < u.replicaId) return; // an older incarnation's traffic

@@ -4,7 +4,7 @@
  * shown on demand with the quiescedNeverWakes fault switch, which puts the old behaviour back.
  */
 import { describe, expect, it } from 'vitest';
-import { catchUpFromUnknownLeader, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -78,4 +78,11 @@ describe('whole-cluster simulator: regressions', () => {
       }
     });
   }
+
+  it('long-run seed 6405: replicas removed from a range stay removed when their stores restart (no zombie group of the old configuration)', async () => {
+    const r = await removedReplicasStayRemovedAfterRestart();
+    expect(r.problems).toEqual([]);
+    expect(r.resurrected).toEqual([]);
+    if (r.zombieWrite === 'acked') expect(r.seenByRealGroup).toBe('yes');
+  });
 });
