@@ -285,14 +285,22 @@ export class DriverLoop {
       }
       this.maybeTruncateLog(r, batch);
     }
-    if (d.switches.ackAppendBeforeDurable) this.send(staged);
+    // The Ready contract: what a Ready must make durable (entries, term, vote, snapshot) is durable
+    // before any of its messages leave — they promise that state (only the test switch breaks it).
+    const mustSync = staged.some(({ s }) => s.ready.mustSync);
+    invariant(!mustSync || !batch.isEmpty, 'a Ready that must be made durable staged nothing');
+    let durable = !mustSync;
+    if (d.switches.ackAppendBeforeDurable) {
+      durable = true;
+      this.send(staged, durable);
+    }
     if (!batch.isEmpty) {
       this.crashPoint('loop.crashBeforeCommit');
       const t0 = d.clock.monotonicMs();
       // Only appends, votes/terms and snapshots must be fsynced before anything leaves; a batch of
       // applied state alone is recomputable from the (durable) log, so it skips the fsync.
-      const sync = staged.some(({ s }) => s.ready.mustSync);
-      batch.commit({ sync });
+      batch.commit({ sync: mustSync });
+      durable = true;
       const ms = d.clock.monotonicMs() - t0;
       d.counters.commits++;
       d.counters.commitMs += ms;
@@ -301,7 +309,7 @@ export class DriverLoop {
       this.crashPoint('loop.crashAfterCommit');
       if (d.faults.enabled && d.faults.fire('loop.slowCommit')) this.stalledUntilMs = d.clock.monotonicMs() + d.faults.delayMs('loop.slowCommit', d.tickMs * d.electionTimeoutTicks);
     }
-    if (!d.switches.ackAppendBeforeDurable) this.send(staged);
+    if (!d.switches.ackAppendBeforeDurable) this.send(staged, durable);
     for (const snap of snapshotSends) d.snapshots.send(snap.replica, snap.message, snap.chunks);
     let finished = 0;
     for (const { replica, s } of staged) {
@@ -339,7 +347,8 @@ export class DriverLoop {
     if (through >= first) batch.truncateLog(r.rangeId, through);
   }
 
-  private send(staged: readonly { replica: KvReplica; s: StagedReady }[]): void {
+  private send(staged: readonly { replica: KvReplica; s: StagedReady }[], durable: boolean): void {
+    invariant(durable, 'messages sent before their Ready was durable');
     const byStore = new Map<StoreId, RaftEnvelope[]>();
     for (const { replica, s } of staged) {
       for (const m of s.otherMessages) {

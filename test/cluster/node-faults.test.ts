@@ -135,11 +135,13 @@ describe('exactly-once', () => {
     expect(retry.version).toBe(first.version);
   });
 
-  it('refuses a duplicate of a write the client already declared complete', async () => {
+  it('never applies again a duplicate of a write the client already declared complete (its outcome is unknown to the node by then)', async () => {
     const c = await startCluster();
-    await c.client(1).put('stale-dup', 'a', { header: { clientId, seq: '1', firstIncompleteSeq: '1' } });
+    const first = await c.client(1).put('stale-dup', 'a', { header: { clientId, seq: '1', firstIncompleteSeq: '1' } });
     await c.client(1).put('other', 'b', { header: { clientId, seq: '2', firstIncompleteSeq: '2' } });
-    await expect(c.client(1).put('stale-dup', 'a', { header: { clientId, seq: '1', firstIncompleteSeq: '1' } })).rejects.toSatisfy((e: unknown) => isKvError(e, 'INVALID_ARGUMENT'));
+    await expect(c.client(1).put('stale-dup', 'a', { header: { clientId, seq: '1', firstIncompleteSeq: '1' } })).rejects.toSatisfy((e: unknown) => isKvError(e, 'OUTCOME_UNKNOWN'));
+    const now = await c.client(1).call<{ kv: { version: string } | null }>('Get', { key: Buffer.from('stale-dup') });
+    expect(now.kv?.version).toBe(first.version);
   });
 });
 

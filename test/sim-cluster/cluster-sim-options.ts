@@ -70,6 +70,8 @@ export function clusterSimOptionsForSeed(seed: number, overrides: Partial<Cluste
   const faultPointRates = Object.fromEntries(faultPointNames.map((n) => [n, 0])) as Record<FaultPointName, number>;
   const pointRate = pick([0, 0.002, 0.01, 0.03]);
   for (const n of faultPointNames) faultPointRates[n] = rng.chance(0.6) ? pointRate * rng.float() * 2 : 0;
+  // A point on a rare path (a snapshot's outcome: a few per run) needs a high rate to fire at all.
+  faultPointRates['snapshot.lateOutcome'] = rng.chance(0.6) ? 0.2 + 0.3 * rng.float() : 0;
   // Crash points are rarer than the others (each one restarts a node), except in crash-heavy seeds,
   // whose nodes die inside their turns every few seconds: between staging and commit, after the
   // commit, between sends, between answers.
