@@ -532,6 +532,12 @@ export class Raft {
       if (m.type === 'vote') {
         this.electionElapsed = 0;
         this.vote = m.from;
+      } else if (this.role === 'preCandidate' && m.from > this.id) {
+        // Two pre-candidates campaigning at the same moment would both win their pre-votes and then
+        // split the real vote, again and again while their tick phases stay close. The one with the
+        // lower id steps back (it just granted the other, whose log is at least as good) and waits a
+        // fresh timeout; the other wins with its vote. Pre-votes promise nothing: safety is untouched.
+        this.becomeFollower(this.term, NoNode);
       }
     } else {
       this.send({ type: respType, from: this.id, to: m.from, term: this.term, reject: true });

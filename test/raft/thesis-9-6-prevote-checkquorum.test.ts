@@ -69,3 +69,37 @@ describe('CheckQuorum', () => {
     expect(net.leaders()).toContain(1);
   });
 });
+
+describe('simultaneous pre-candidates', () => {
+  it('two nodes campaigning at the same moment elect one leader in one term, not a split vote', () => {
+    // Both pre-votes would succeed (each grants the other), and both would then vote for
+    // themselves in the real election: a split vote, repeated while their tick phases stay close.
+    // The lower id steps back when it grants the higher one's pre-vote.
+    const net = new Network(ids(1, 2, 3), { preVote: true, checkQuorum: true });
+    net.isolate(3);
+    const term = net.raw(1).status().term;
+    net.raw(1).campaign();
+    net.raw(2).campaign();
+    net.settle();
+    expect(net.leaders()).toEqual([2]);
+    expect(net.raw(2).status().term).toBe(term + 1);
+    expect(net.raw(1).status().term).toBe(term + 1);
+    expect(net.raw(1).status().role).toBe('follower');
+  });
+
+  it('a pre-candidate whose log is behind does not make the other step back', () => {
+    const net = new Network(ids(1, 2, 3), { preVote: true, checkQuorum: false });
+    net.campaign(1);
+    net.isolate(2);
+    net.propose(1, 'x'); // 1 and 3 have it, 2 does not
+    net.recover();
+    net.get(1).down = true;
+    net.isolate(1);
+    const term = net.raw(3).status().term;
+    net.raw(2).campaign(); // behind: 3 refuses it
+    net.raw(3).campaign();
+    net.settle();
+    expect(net.leaders()).toEqual([3]);
+    expect(net.raw(3).status().term).toBe(term + 1);
+  });
+});
