@@ -1,4 +1,6 @@
 import type { RangeDescriptorWire } from './kv-error.js';
+import type { RangeLocation } from './generated/rangekv/v1/RangeLocation.js';
+import type { RangeReplica } from './generated/rangekv/v1/RangeReplica.js';
 
 export type RangeId = number & { readonly __brand: 'RangeId' };
 export type StoreId = number & { readonly __brand: 'StoreId' };
@@ -96,6 +98,23 @@ export function fromWire(w: RangeDescriptorWire): RangeDescriptor {
     epoch: { confVersion: w.confVersion, version: w.version },
     replicas,
     nextReplicaId: Math.max(0, ...replicas.map((r) => r.replicaId)) + 1,
+  };
+}
+
+/** A descriptor's replicas as the KV API's `RangeReplica` messages. */
+export function replicasToProto(d: RangeDescriptor): RangeReplica[] {
+  return d.replicas.map((r) => ({ storeId: String(r.storeId), replicaId: String(r.replicaId), learner: r.role === 'learner' }));
+}
+
+/** A descriptor and its leader's store (0 when unknown) as the KV API's `RangeLocation` message. */
+export function rangeLocationToProto(d: RangeDescriptor, leader: StoreId | undefined): RangeLocation {
+  return {
+    rangeId: String(d.rangeId),
+    start: Buffer.from(d.start),
+    end: Buffer.from(d.end),
+    epoch: { confVersion: String(d.epoch.confVersion), version: String(d.epoch.version) },
+    replicas: replicasToProto(d),
+    leaderStoreId: String(leader ?? 0),
   };
 }
 

@@ -3,7 +3,7 @@ import type { ChangeReplicasResponse } from '../../proto/generated/rangekv/v1/Ch
 import type { TransferLeaderRequest__Output } from '../../proto/generated/rangekv/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse } from '../../proto/generated/rangekv/v1/TransferLeaderResponse.js';
 import { KvError, isKvError } from '../../proto/kv-error.js';
-import { storeId } from '../../proto/range-descriptor.js';
+import { replicasToProto, storeId } from '../../proto/range-descriptor.js';
 import { sleep } from '../ports/timers.js';
 import type { AdminMethod } from '../transport/peer-calls.js';
 import type { AdminNode, ChangedReplicas, ReplicaChangeOp, ReplicaChangeRequest } from './admin-node.js';
@@ -106,7 +106,7 @@ function changeOp(op: unknown): ReplicaChangeOp {
 
 function describe({ descriptor: d, leavingJoint }: ChangedReplicas): ChangeReplicasResponse {
   return {
-    replicas: d.replicas.map((x) => ({ storeId: String(x.storeId), replicaId: String(x.replicaId), learner: x.role === 'learner' })),
+    replicas: replicasToProto(d),
     epoch: { confVersion: String(d.epoch.confVersion), version: String(d.epoch.version) },
     leavingJoint,
   };

@@ -12,6 +12,7 @@ import type { ResponseHeader } from '../../proto/generated/rangekv/v1/ResponseHe
 import { timestampMax } from '../../storage/index.js';
 import { KvError } from '../../proto/kv-error.js';
 import { decodeSessionToken, encodeSessionToken, mergeSessionTokens } from '../../proto/session-token.js';
+import { rangeLocationToProto } from '../../proto/range-descriptor.js';
 import type { RangeLocationInfo } from '../gateway/gateway.js';
 import type { KvOp, WriteResult } from '../kv/command.js';
 import type { AppliedWrite } from '../replica/replica.js';
@@ -170,14 +171,7 @@ function locate(node: KvNode, req: LocateRequest__Output): LocateResponse {
     ranges = node.gateway.rangesIn(req.key, end, limit);
   }
   return {
-    ranges: ranges.map(({ descriptor: d, leader }) => ({
-      rangeId: String(d.rangeId),
-      start: Buffer.from(d.start),
-      end: Buffer.from(d.end),
-      epoch: { confVersion: String(d.epoch.confVersion), version: String(d.epoch.version) },
-      replicas: d.replicas.map((r) => ({ storeId: String(r.storeId), replicaId: String(r.replicaId), learner: r.role === 'learner' })),
-      leaderStoreId: String(leader ?? 0),
-    })),
+    ranges: ranges.map(({ descriptor, leader }) => rangeLocationToProto(descriptor, leader)),
     stores: node.gateway.allStores().map(([storeId, address]) => ({ storeId: String(storeId), address })),
   };
 }

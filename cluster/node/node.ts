@@ -5,7 +5,7 @@ import { RawNode, SeededRng, bootstrapHardState, bootstrapSnapshot, invariant, n
 import { Store, StorageError, type MvccReader, type RangeLocalReader, type SnapshotChunk } from '../../storage/index.js';
 import type { StatusResponse } from '../../proto/generated/rangekv/v1/StatusResponse.js';
 import { KvError } from '../../proto/kv-error.js';
-import type { RangeDescriptor, StoreId } from '../../proto/range-descriptor.js';
+import { replicasToProto, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import { createAdminApi } from '../api/admin-api.js';
 import type { AdminNode, ChangedReplicas, ReplicaChangeRequest } from '../api/admin-node.js';
 import { createKvApi } from '../api/kv-api.js';
@@ -392,7 +392,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
         commitIndex: String(s.commit),
         appliedIndex: String(r.appliedIndex()),
         quiesced: s.quiesced,
-        replicas: d.replicas.map((x) => ({ storeId: String(x.storeId), replicaId: String(x.replicaId), learner: x.role === 'learner' })),
+        replicas: replicasToProto(d),
       };
     });
     return { clusterId: this.clusterId, storeId: String(this.storeId), address: this.address_, replicas, inflightRequests: String(this.waiters.count) };

@@ -19,7 +19,7 @@ import type { RequestHeader__Output } from '../../../proto/generated/rangekv/v1/
 import type { ResponseHeader } from '../../../proto/generated/rangekv/v1/ResponseHeader.js';
 import { kvProto } from '../../../proto/grpc-definitions.js';
 import { KvError, toServiceError } from '../../../proto/kv-error.js';
-import { compareBytes, epochEquals, rangeContainsKey, rangeId, storeId, toWire, type RangeDescriptor, type StoreId } from '../../../proto/range-descriptor.js';
+import { compareBytes, epochEquals, rangeContainsKey, rangeId, storeId, toWire, rangeLocationToProto, type RangeDescriptor, type StoreId } from '../../../proto/range-descriptor.js';
 import { decodeSessionToken, encodeSessionToken, mergeSessionTokens } from '../../../proto/session-token.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -468,14 +468,7 @@ export class FakeKvCluster {
       .sort((a, b) => compareBytes(a.descriptor.start, b.descriptor.start))
       .slice(0, limit);
     return {
-      ranges: ranges.map(({ descriptor: d, leader }) => ({
-        rangeId: String(d.rangeId),
-        start: Buffer.from(d.start),
-        end: Buffer.from(d.end),
-        epoch: { confVersion: String(d.epoch.confVersion), version: String(d.epoch.version) },
-        replicas: d.replicas.map((x) => ({ storeId: String(x.storeId), replicaId: String(x.replicaId), learner: x.role === 'learner' })),
-        leaderStoreId: String(leader ?? 0),
-      })),
+      ranges: ranges.map(({ descriptor, leader }) => rangeLocationToProto(descriptor, leader)),
       stores: [...this.stores.values()].map((s) => ({ storeId: String(s.storeId), address: s.address })),
     };
   }
