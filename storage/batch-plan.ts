@@ -24,6 +24,7 @@ export type Action =
   | { readonly kind: 'insertRange'; readonly state: RangeState }
   | { readonly kind: 'deleteRangeRows'; readonly rangeId: number }
   | { readonly kind: 'raiseTombstone'; readonly rangeId: number; readonly nextReplicaId: number }
+  | { readonly kind: 'markBootstrapped'; readonly atMs: number }
   | { readonly kind: 'deleteLogFrom'; readonly rangeId: number; readonly index: LogIndex }
   | { readonly kind: 'deleteLogThrough'; readonly rangeId: number; readonly index: LogIndex }
   | { readonly kind: 'deleteLog'; readonly rangeId: number }
@@ -65,6 +66,8 @@ export interface BatchPlan {
   readonly stagedInstalled: StagedSnapshot[];
   /** Range tombstones raised by this batch (range → next allowed replica id), published once it is durable. */
   readonly tombstones: Map<number, number>;
+  /** Whether the batch marks the store bootstrapped (published once durable). */
+  readonly marksBootstrapped: boolean;
   readonly entriesAppended: number;
   readonly mutationsApplied: number;
   readonly localMutationsApplied: number;
@@ -90,6 +93,7 @@ class Planner {
   private readonly drafts = new Map<number, RangeDraft>();
   private readonly stagedInstalled: StagedSnapshot[] = [];
   private readonly tombstones = new Map<number, number>();
+  private marksBootstrapped = false;
   private entriesAppended = 0;
   private mutationsApplied = 0;
   private localMutationsApplied = 0;
@@ -114,6 +118,7 @@ class Planner {
       drafts: this.drafts,
       stagedInstalled: this.stagedInstalled,
       tombstones: this.tombstones,
+      marksBootstrapped: this.marksBootstrapped,
       entriesAppended: this.entriesAppended,
       mutationsApplied: this.mutationsApplied,
       localMutationsApplied: this.localMutationsApplied,
@@ -136,6 +141,10 @@ class Planner {
         return this.installSnapshot(op);
       case 'deleteRange':
         return this.deleteRange(op.rangeId, op.deleteSpanData, op.tombstoneNextReplicaId);
+      case 'markBootstrapped':
+        this.marksBootstrapped = true;
+        this.actions.push({ kind: 'markBootstrapped', atMs: op.atMs });
+        return;
       case 'mvccLocal':
         this.checkMutations(op.mutations, null, 0);
         this.mutationsApplied += op.mutations.length;

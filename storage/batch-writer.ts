@@ -59,6 +59,7 @@ export class BatchWriter {
   private readonly discardStagedLocal: Stmt;
   private readonly insertStagedLocal: Stmt;
   private readonly raiseTombstone: Stmt;
+  private readonly markBootstrapped: Stmt;
 
   constructor(db: BetterSqlite3.Database) {
     const p = (sql: string): Stmt => db.prepare<unknown[]>(sql);
@@ -119,6 +120,7 @@ export class BatchWriter {
     this.deleteLocalBounded = p('DELETE FROM range_local WHERE range_id = ? AND key >= ? AND key < ?');
     this.deleteLocalUnbounded = p('DELETE FROM range_local WHERE range_id = ? AND key >= ?');
     this.deleteLocalOfRange = p('DELETE FROM range_local WHERE range_id = ?');
+    this.markBootstrapped = p('INSERT OR IGNORE INTO store_bootstrap (singleton, bootstrapped_at_ms) VALUES (1, ?)');
     this.raiseTombstone = p(
       `INSERT INTO range_tombstone (range_id, next_replica_id) VALUES (?, ?)
          ON CONFLICT (range_id) DO UPDATE SET next_replica_id = MAX(next_replica_id, excluded.next_replica_id)`,
@@ -179,6 +181,9 @@ export class BatchWriter {
           break;
         case 'raiseTombstone':
           this.raiseTombstone.run(act.rangeId, act.nextReplicaId);
+          break;
+        case 'markBootstrapped':
+          this.markBootstrapped.run(act.atMs);
           break;
         case 'deleteLogFrom':
           this.deleteLogFrom.run(act.rangeId, act.index);

@@ -157,6 +157,20 @@ const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description: 'bootstrap marker: a store creates its initial ranges once in its life',
+    // A database that already has an identity was started before and so has bootstrapped (or its
+    // replicas come back by snapshot): a range absent from it was removed and must stay absent, even
+    // if an older build kept no tombstone for it. A new database gets its identity after migrating.
+    sql: `
+      CREATE TABLE store_bootstrap (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        bootstrapped_at_ms INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO store_bootstrap (singleton, bootstrapped_at_ms) SELECT 1, created_at_ms FROM store_identity;
+    `,
+  },
 ];
 
 export const schemaVersionLatest = migrations[migrations.length - 1]!.version;

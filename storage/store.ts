@@ -128,6 +128,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private readonly states = new Map<number, RangeState>();
   /** Range → the smallest replica id that may be created here again (see rangeTombstone). */
   private readonly tombstones = new Map<number, number>();
+  private bootstrapped_ = false;
   private readonly storages = new Map<number, RangeLogStorage>();
   private readonly streams = new Set<SnapshotStream>();
   private readonly receivers = new Map<number, SnapshotReceiver>();
@@ -221,6 +222,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       const store = new Store(options.path, db, lock, { clusterId, storeId }, options);
       store.loadRanges();
       store.loadTombstones();
+      store.bootstrapped_ = db.prepare('SELECT 1 FROM store_bootstrap WHERE singleton = 1').get() !== undefined;
       store.logger?.info({ path: options.path, migrations: ran, ranges: store.states.size }, 'store opened');
       return store;
     } catch (e) {
@@ -239,6 +241,14 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
    */
   rangeTombstone(rangeId: number): number {
     return this.tombstones.get(rangeId) ?? 0;
+  }
+
+  /**
+   * Whether this store has created its initial ranges (WriteBatch.markBootstrapped): after that, a
+   * range absent here was removed from this store and is never created from the initial layout again.
+   */
+  get bootstrapped(): boolean {
+    return this.bootstrapped_;
   }
 
   private loadTombstones(): void {
@@ -388,6 +398,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       this.receivers.delete(staged.installId);
     }
     for (const [rangeId, next] of plan.tombstones) this.tombstones.set(rangeId, Math.max(this.tombstones.get(rangeId) ?? 0, next));
+    if (plan.marksBootstrapped) this.bootstrapped_ = true;
     this.commits++;
     this.entriesAppended += plan.entriesAppended;
     this.mutationsApplied += plan.mutationsApplied;

@@ -30,7 +30,8 @@ export type BatchOp =
     }
   | { readonly kind: 'deleteRange'; readonly rangeId: number; readonly deleteSpanData: boolean; readonly tombstoneNextReplicaId: number }
   /** MVCC changes not tied to applying raft entries: local garbage collection. */
-  | { readonly kind: 'mvccLocal'; readonly mutations: readonly MvccMutation[] };
+  | { readonly kind: 'mvccLocal'; readonly mutations: readonly MvccMutation[] }
+  | { readonly kind: 'markBootstrapped'; readonly atMs: number };
 
 const noLocalMutations: readonly LocalMutation[] = Object.freeze([]);
 
@@ -147,6 +148,14 @@ export class WriteBatch {
    */
   deleteRange(rangeId: number, options: { readonly deleteSpanData: boolean; readonly tombstoneNextReplicaId?: number }): this {
     return this.push({ kind: 'deleteRange', rangeId, deleteSpanData: options.deleteSpanData, tombstoneNextReplicaId: options.tombstoneNextReplicaId ?? 0 });
+  }
+
+  /**
+   * Records that this store has created its initial ranges (see Store.bootstrapped), in the same
+   * transaction as the ranges: a store bootstraps once in its life, never again after a restart.
+   */
+  markBootstrapped(atMs: number): this {
+    return this.push({ kind: 'markBootstrapped', atMs });
   }
 
   /** @internal MVCC changes not tied to raft apply (local GC). */

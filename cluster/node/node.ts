@@ -230,14 +230,21 @@ export class Node implements KvNode, AdminNode, RunningNode {
     return { mvcc: this.store.mvcc, rangeLocal: (rangeId) => this.store.rangeLocal(rangeId), openSnapshotStream: (rangeId) => this.store.openSnapshotStream(rangeId) };
   }
 
-  /** Creates, on first start, the replicas of the configured initial ranges that live on this store. */
+  /**
+   * Creates, on the store's first start, the replicas of the configured initial ranges that live on
+   * it, and marks the store bootstrapped in the same transaction. Never again after that: a range
+   * absent from a bootstrapped store was removed from it and would come back as a voter of the
+   * initial configuration with an empty log (seed 6405's zombie group). A first start that crashes
+   * before this commit left neither ranges nor marker, and bootstraps again.
+   */
   private bootstrapRanges(ranges: readonly InitialRange[]): void {
+    if (this.store.bootstrapped) return;
     const batch = this.store.batch();
     let created = 0;
     for (const r of ranges) {
-      // A range this store held and was removed from is never bootstrapped again: it would come back
-      // as a voter of the initial configuration with an empty log (the tombstone says it left).
-      if (r.stores.indexOf(this.storeId) < 0 || this.store.hasRange(r.rangeId) || this.store.rangeTombstone(r.rangeId) > 0) continue;
+      if (r.stores.indexOf(this.storeId) < 0) continue;
+      // Belt and braces: the tombstone says this store left the range (see Store.rangeTombstone).
+      if (this.store.hasRange(r.rangeId) || this.store.rangeTombstone(r.rangeId) > 0) continue;
       const descriptor = initialDescriptor(r);
       const confState: ConfState = { voters: descriptor.replicas.map((x) => nodeId(x.replicaId)), votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
       const descriptorBytes = encodeRangeDescriptor(descriptor);
@@ -246,10 +253,9 @@ export class Node implements KvNode, AdminNode, RunningNode {
       batch.setHardState(r.rangeId, bootstrapHardState);
       created++;
     }
-    if (created > 0) {
-      batch.commit();
-      this.log.info({ ranges: created }, 'bootstrapped initial ranges');
-    }
+    batch.markBootstrapped(Math.floor(this.clock.wallMs()));
+    batch.commit();
+    this.log.info({ ranges: created }, 'bootstrapped initial ranges');
   }
 
   private loadReplicas(): void {

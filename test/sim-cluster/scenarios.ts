@@ -6,6 +6,8 @@
 import type { ChangeReplicasResponse__Output } from '../../proto/generated/rangekv/v1/ChangeReplicasResponse.js';
 import type { SnapshotChunk__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
 import type { FaultSwitches } from '../../cluster/config/node-options.js';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { storeId } from '../../proto/range-descriptor.js';
 import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
 import { encodeSnapshotChunk } from '../../storage/index.js';
@@ -279,7 +281,14 @@ export async function oneWayCutInAnIdleGroup(seed: number, leaseReads: boolean):
  * the real group. Stores 1 and 2 are moved out of range 1 (to 4 and 5), restarted, and then a
  * write and a read go through them.
  */
-export async function removedReplicasStayRemovedAfterRestart(): Promise<{ resurrected: number[]; zombieWrite: 'acked' | 'refused'; seenByRealGroup: string | null | 'error'; problems: string[] }> {
+/**
+ * With `olderBuild`, the removed stores' databases are made to look as a build before tombstones and
+ * the bootstrap marker (schema v2) left them — the range gone, no record of why — before they restart
+ * on this build (found by review: the tombstone alone did not protect an upgraded store).
+ */
+export async function removedReplicasStayRemovedAfterRestart(
+  o: { readonly olderBuild?: boolean } = {},
+): Promise<{ resurrected: number[]; zombieWrite: 'acked' | 'refused'; seenByRealGroup: string | null | 'error'; problems: string[] }> {
   const c = new DirectedCluster({ seed: 17, stores: 5 });
   try {
     await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 5, 10_000);
@@ -293,6 +302,13 @@ export async function removedReplicasStayRemovedAfterRestart(): Promise<{ resurr
     // The removed replicas go (they apply their removal, or replica GC finds it).
     await c.until(() => c.replica(out1) === undefined && c.replica(out2) === undefined, 15_000);
     for (const s of [out1, out2]) c.world.crash(storeId(s));
+    if (o.olderBuild === true) {
+      for (const s of [out1, out2]) {
+        const db = new Database(join(c.world.options.dataRoot, `store-${s}`, 'store.db'));
+        db.exec('DROP TABLE range_tombstone; DROP TABLE store_bootstrap; DELETE FROM schema_migrations WHERE version > 2;');
+        db.close();
+      }
+    }
     for (const s of [out1, out2]) c.world.start(storeId(s));
     await c.run(5_000);
     const resurrected = [out1, out2].filter((s) => c.replica(s) !== undefined);

@@ -45,6 +45,13 @@ export class SimNemesis {
   private readonly self = new SimClientProcess('nemesis');
   private readonly pendingRestarts = new Set<StoreId>();
   private membershipChangesIssued = 0;
+  /**
+   * Per range, the membership requests whose outcome is not known — still unanswered, or answered
+   * ambiguously — with the configuration version they were issued at. One may land long after its
+   * answer, but only while the configuration has not moved since: raft keeps one membership change
+   * pending at a time, so once another one is applied, an older unapplied one can never commit.
+   */
+  private readonly unresolvedChanges = new Map<number, { readonly signature: string; readonly confVersion: number }[]>();
 
   constructor(private readonly d: SimNemesisDeps) {}
 
@@ -310,8 +317,18 @@ export class SimNemesis {
     trace(`nemesis change replicas of range ${rangeId}: ${changes.map((c) => `${c.op} ${c.storeId}`).join(', ')}`);
     const issued = ++this.membershipChangesIssued;
     const confVersionBefore = d.epoch.confVersion;
+    const signature = changes.map((c) => `${c.op} ${c.storeId}`).join(', ');
+    const unresolved = (this.unresolvedChanges.get(rangeId) ?? []).filter((u) => u.confVersion >= confVersionBefore);
+    const othersUnresolved = unresolved.map((u) => u.signature);
+    const mine = { signature, confVersion: confVersionBefore };
+    this.unresolvedChanges.set(rangeId, [...unresolved, mine]);
+    const resolved = (): void => {
+      const list = this.unresolvedChanges.get(rangeId) ?? [];
+      this.unresolvedChanges.set(rangeId, list.filter((u) => u !== mine));
+    };
     this.admin<ChangeReplicasResponse__Output>('ChangeReplicas', { rangeId: String(rangeId), changes }).then(
       (res) => {
+        resolved();
         trace(`nemesis range ${rangeId} now ${res.replicas.map((r) => `${r.storeId}${r.learner ? 'L' : ''}`).join(',')}${res.leavingJoint ? ' (leaving joint)' : ''}`);
         // The answer must describe the change as done.
         for (const c of changes) {
@@ -322,13 +339,23 @@ export class SimNemesis {
       },
       (e: unknown) => {
         trace(`nemesis change replicas of range ${rangeId} failed: ${e instanceof Error ? e.message : String(e)}`);
-        if (!(e instanceof KvError) || !e.definitelyNotApplied) return;
+        if (!(e instanceof KvError) || !e.definitelyNotApplied) return; // ambiguous: stays unresolved
+        resolved();
         // "Certainly not applied" must be true: a while later, unless another change was issued since,
-        // the range's configuration must not have moved.
+        // the range's configuration must not have moved — except by an earlier request whose outcome
+        // is unknown (an ambiguous change may land long after its answer): when one of those could
+        // explain the move (any of them, if this request's own changes are not what moved; one with
+        // the same changes, if they are), the move is not this request's.
         this.d.scheduler.after(3_000, this.self, () => {
           if (this.membershipChangesIssued !== issued) return;
           const now = this.descriptorOf(rangeId);
           if (now !== undefined && now.epoch.confVersion > confVersionBefore) {
+            const ownChangesVisible = changes.every((c) => {
+              const r = now.replicas.find((x) => String(x.storeId) === c.storeId);
+              return c.op === 'REMOVE' ? r === undefined : c.op === 'ADD_LEARNER' ? r?.role === 'learner' : r !== undefined;
+            });
+            const explained = ownChangesVisible ? othersUnresolved.includes(signature) : othersUnresolved.length > 0;
+            if (explained) return;
             this.d.failures.push(`admin: ChangeReplicas of range ${rangeId} answered ${e.code} (definitely not applied: ${e.message}) but its configuration moved from version ${confVersionBefore} to ${now.epoch.confVersion}`);
           }
         });

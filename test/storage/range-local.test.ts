@@ -448,7 +448,7 @@ describe('range-local table: schema migration', () => {
 
     const store = dir.open();
     const check = new Database(dir.dbPath(), { readonly: true });
-    expect(check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3]);
+    expect(check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3, 4]);
     expect(check.pragma('user_version', { simple: true })).toBe(schemaVersionLatest);
     expect(check.prepare("SELECT name FROM sqlite_schema WHERE name LIKE '%local%' ORDER BY name").pluck().all()).toEqual([
       'range_local',
