@@ -66,6 +66,12 @@ export interface StoreOptions {
   readonly injectCommitFailure?: () => boolean;
   /** Wall clock for bookkeeping timestamps (identity, migrations). Default Date.now. */
   readonly nowMs?: () => number;
+  /**
+   * Called once when the store fences itself, whichever write failed: the owner must end the
+   * process (crash-only) even if the failed write was not its main loop's — a fenced store that
+   * lingers answers FENCED forever and nothing else notices.
+   */
+  readonly onFenced?: (err: StorageError) => void;
 }
 
 export interface StoreIdentity {
@@ -141,6 +147,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
   private fenceError: StorageError | null = null;
   private readonly syncPragma: string;
   private readonly injectCommitFailure: (() => boolean) | undefined;
+  private readonly onFenced: ((err: StorageError) => void) | undefined;
   private closed = false;
   private commits = 0;
   private entriesAppended = 0;
@@ -159,6 +166,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     this.logger = options.logger?.child({ storeId: identity.storeId });
     this.syncPragma = options.durability === 'process' ? 'synchronous = OFF' : 'synchronous = FULL';
     this.injectCommitFailure = options.injectCommitFailure;
+    this.onFenced = options.onFenced;
     this.keyBytesMax = options.keyBytesMax ?? 4096;
     this.valueBytesMax = options.valueBytesMax ?? 1 << 20;
     this.snapshotChunkBytesMax = options.snapshotChunkBytesMax ?? 1 << 20;
@@ -362,9 +370,9 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
       isLiveStaged: (staged) => this.isLiveStaged(staged),
     });
     if (this.injectCommitFailure?.() === true) {
-      this.fenceError = new StorageError('IO_FAILED', 'committing a write batch: injected fsync failure');
-      this.logger?.error({ err: this.fenceError }, 'store fenced after a failed write');
-      throw this.fenceError;
+      const err = new StorageError('IO_FAILED', 'committing a write batch: injected fsync failure');
+      this.fence(err, {});
+      throw err;
     }
     if (options.sync === false && this.syncPragma !== 'synchronous = OFF') {
       // See CommitOptions.sync: recomputable state only; durable with the next synced commit.
@@ -581,6 +589,13 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     this.logger?.info('store closed');
   }
 
+  private fence(err: StorageError, context: Record<string, unknown>): void {
+    invariant(this.fenceError === null, 'a fenced store wrote again');
+    this.fenceError = err;
+    this.logger?.error({ err, ...context }, 'store fenced after a failed write');
+    this.onFenced?.(err);
+  }
+
   /**
    * Runs `fn` in one SQLite transaction. Any SQLite failure rolls the transaction back (nothing of
    * it is left) and fences the store: after SQLITE_FULL or an I/O error — including a failed fsync
@@ -594,8 +609,7 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
     } catch (e) {
       if (!isSqliteError(e)) throw e;
       const err = storageErrorFromSqlite(e, what);
-      this.fenceError = err;
-      this.logger?.error({ err, sqliteCode: e.code }, 'store fenced after a failed write');
+      this.fence(err, { sqliteCode: e.code });
       throw err;
     }
   }

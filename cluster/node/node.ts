@@ -169,6 +169,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
     if (self === undefined) throw new KvError('INVALID_ARGUMENT', `store ${options.storeId} is not in cluster ${options.cluster.clusterId}`);
     mkdirSync(options.dataDir, { recursive: true });
     const faults = ports.faults;
+    let node: Node | undefined;
     const store = Store.open({
       path: join(options.dataDir, 'store.db'),
       clusterId: options.cluster.clusterId,
@@ -179,8 +180,10 @@ export class Node implements KvNode, AdminNode, RunningNode {
       durability: opts.storageDurability,
       nowMs: () => Math.floor(ports.clock.wallMs()),
       ...(faults.enabled ? { injectCommitFailure: () => faults.fire('storage.commitFails') } : {}),
+      // A write that fails anywhere — the loop's batch, a snapshot being staged, a replica being
+      // destroyed — fences the store; the node then ends on its next turn (crash-only), whoever wrote.
+      onFenced: (err) => ports.timers.soon(() => node?.die(err)),
     });
-    let node: Node | undefined;
     try {
       node = new Node(options, ports, store, opts);
       node.bootstrapRanges(options.cluster.initialRanges);

@@ -4,9 +4,10 @@
  * shown on demand with the quiescedNeverWakes fault switch, which puts the old behaviour back.
  */
 import { describe, expect, it } from 'vitest';
+import { nodeExitCodes } from '../../cluster/node/node.js';
 import { clusterSimOptionsForSeed } from './cluster-sim-options.js';
 import { runClusterSimulation } from './cluster-simulation.js';
-import { catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -94,5 +95,13 @@ describe('whole-cluster simulator: regressions', () => {
     const r = await runClusterSimulation(clusterSimOptionsForSeed(20293));
     expect(r.failures).toEqual([]);
     expect(r.ok).toBe(true);
+  });
+
+  it('long-run seed 30668: a store fenced by a write outside its loop (a full disk while staging a snapshot) ends its process instead of living on fenced', async () => {
+    const r = await fullDiskWhileStagingASnapshot();
+    expect(r.exits.length, JSON.stringify(r.exits)).toBeGreaterThan(0);
+    expect(r.exits.every((e) => e.code === nodeExitCodes.storageFailed), JSON.stringify(r.exits)).toBe(true);
+    expect(r.aliveAfterMs).toBe(false);
+    expect(r.writeAfter).toBe('acked');
   });
 });

@@ -319,3 +319,33 @@ export async function removedReplicasStayRemovedAfterRestart(
     c.close();
   }
 }
+
+/**
+ * A full disk on a store that holds no replica yet (long-run seed 30668, there a failed fsync): the
+ * range adds a learner there, and staging its first snapshot fails and fences the store. The write
+ * was the snapshot receiver's, not the driver loop's — and a store with no replicas gives its loop
+ * nothing to write — so before the fix the node lived on fenced, refusing every snapshot with
+ * FENCED forever, and the range never got its replica. Crash-only: a fenced store ends its process.
+ */
+export async function fullDiskWhileStagingASnapshot(): Promise<{ exits: { storeId: number; code: number }[]; aliveAfterMs: boolean; writeAfter: 'acked' | 'refused' }> {
+  const c = new DirectedCluster({ seed: 23, stores: 4 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const leader = c.leaderOf()!;
+    const spare = c.world.storeIds.find((s) => c.replica(s) === undefined)!;
+    for (let i = 0; i < 20; i++) await c.put(leader, `k${i}`, 'x'.repeat(2_000));
+    // The disk is full: the database may not grow by one page.
+    const db = (c.node(spare) as unknown as { store: { db: Database.Database } }).store.db;
+    db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+    void c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_LEARNER', storeId: String(spare) }] });
+    await c.run(5_000);
+    const w = await c.put(leader, 'after', 'yes');
+    return {
+      exits: c.world.unexpectedExits.map((e) => ({ storeId: e.storeId, code: e.code })),
+      aliveAfterMs: c.world.live(spare)?.node !== undefined,
+      writeAfter: 'ok' in w ? 'acked' : 'refused',
+    };
+  } finally {
+    c.close();
+  }
+}

@@ -127,7 +127,8 @@ describe('entry checksums', () => {
 describe('I/O failure fencing', () => {
   test('SQLITE_FULL fences the store; the failed batch leaves nothing behind', () => {
     dir = new TempDir();
-    const store = dir.open({ sizeBytesMax: 160 * 4096 });
+    const fencedBy: StorageError[] = [];
+    const store = dir.open({ sizeBytesMax: 160 * 4096, onFenced: (e) => fencedBy.push(e) });
     const b0 = store.batch();
     for (const id of [1, 2]) {
       b0.createRange(id, { span: { start: bytes(`r${id}`), end: bytes(`r${id + 1}`) }, descriptor: bytes(''), confState: confOf(1) });
@@ -155,6 +156,10 @@ describe('I/O failure fencing', () => {
     expect(failure?.sqliteCode).toBe('SQLITE_FULL');
     expect(last).toBeGreaterThan(2);
     expect(store.fenced?.code).toBe('IO_FAILED');
+    // The owner is told once, with the failure itself (it must end the process: crash-only).
+    expect(fencedBy).toEqual([failure]);
+    expect(() => store.batch().createRange(9, { span: { start: bytes('z'), end: bytes('zz') }, descriptor: bytes(''), confState: confOf(1) }).commit()).toThrow(/fenced/);
+    expect(fencedBy.length).toBe(1);
     // In memory nothing of the failed batch shows.
     expect(store.rangeStorage(1).lastIndex()).toBe(last);
     expect(store.rangeStorage(2).appliedIndex()).toBe(last);
