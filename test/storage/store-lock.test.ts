@@ -259,7 +259,7 @@ describe('stale lock files are taken over; a live recorded owner is not', () => 
     const sh = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(sh);
     const zombiePid = Number(await new Promise<string>((res) => sh.stdout.once('data', (d: Buffer) => res(d.toString().trim()))));
-    for (let i = 0; i < 100 && !readFileSync(`/proc/${zombiePid}/stat`, 'utf8').includes(') Z '); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && !readFileSync(`/proc/${zombiePid}/stat`, 'utf8').includes(') Z '); i++) await new Promise((r) => setTimeout(r, 10));
     expect(readFileSync(`/proc/${zombiePid}/stat`, 'utf8')).toContain(') Z ');
     expect(() => process.kill(zombiePid, 0)).not.toThrow(); // kill(pid, 0) alone would call it alive
     await takesOver(`${zombiePid}\n`);
