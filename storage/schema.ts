@@ -160,15 +160,23 @@ const migrations: readonly Migration[] = [
   {
     version: 4,
     description: 'bootstrap marker: a store creates its initial ranges once in its life',
-    // A database that already has an identity was started before and so has bootstrapped (or its
-    // replicas come back by snapshot): a range absent from it was removed and must stay absent, even
-    // if an older build kept no tombstone for it. A new database gets its identity after migrating.
+    // Which existing databases have bootstrapped (a new one gets its identity after migrating, so
+    // it is never marked here). One holding a range or a tombstone has. One created before schema 3
+    // (migration 1 ran in an earlier open than 3) with no range may have been removed from all of
+    // them by a build that kept no tombstones: it counts as bootstrapped, so that it can never come
+    // back as a voter of the initial configuration with an empty log (its replicas return by
+    // snapshot if it merely crashed before bootstrapping). One created at schema 3 with neither
+    // never held a range — a removal there leaves a tombstone — and bootstraps at its next start.
     sql: `
       CREATE TABLE store_bootstrap (
         singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
         bootstrapped_at_ms INTEGER NOT NULL
       ) STRICT;
-      INSERT INTO store_bootstrap (singleton, bootstrapped_at_ms) SELECT 1, created_at_ms FROM store_identity;
+      INSERT INTO store_bootstrap (singleton, bootstrapped_at_ms)
+        SELECT 1, created_at_ms FROM store_identity
+        WHERE EXISTS (SELECT 1 FROM range_apply_state)
+           OR EXISTS (SELECT 1 FROM range_tombstone)
+           OR (SELECT applied_at_ms FROM schema_migrations WHERE version = 1) < (SELECT applied_at_ms FROM schema_migrations WHERE version = 3);
     `,
   },
 ];

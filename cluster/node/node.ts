@@ -133,7 +133,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
     });
     const electionTimeoutMs = opts.electionTimeoutTicks * opts.tickMs;
     const peers = options.cluster.stores.map((s) => s.storeId).filter((s) => s !== this.storeId);
-    const gc = new ReplicaGc(this.storeId, this.replicas, this.gateway, transport, (r) => this.destroyReplica(r), this.log, 3 * electionTimeoutMs);
+    const gc = new ReplicaGc(this.storeId, this.replicas, this.gateway, transport, (r) => this.destroyReplica(r), (e) => this.die(e), this.log, 3 * electionTimeoutMs);
     this.loop = new DriverLoop({
       storeId: this.storeId,
       clock: this.clock,
@@ -241,7 +241,13 @@ export class Node implements KvNode, AdminNode, RunningNode {
    * before this commit left neither ranges nor marker, and bootstraps again.
    */
   private bootstrapRanges(ranges: readonly InitialRange[]): void {
-    if (this.store.bootstrapped) return;
+    if (this.store.bootstrapped) {
+      const absent = ranges.filter((r) => r.stores.includes(this.storeId) && !this.store.hasRange(r.rangeId) && this.store.rangeTombstone(r.rangeId) === 0);
+      if (absent.length > 0) {
+        this.log.warn({ rangeIds: absent.map((r) => r.rangeId) }, 'the initial layout places ranges on this store that it does not hold; it bootstrapped before, so they are not created (a layout applies at a store’s first start only)');
+      }
+      return;
+    }
     const batch = this.store.batch();
     let created = 0;
     for (const r of ranges) {

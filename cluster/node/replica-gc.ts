@@ -21,6 +21,8 @@ export class ReplicaGc {
     private readonly gateway: Gateway,
     private readonly transport: () => PeerTransport,
     private readonly destroy: (r: KvReplica) => void,
+    /** GC runs on a peer's answer, outside the loop: a failure there (a fenced store) ends the node. */
+    private readonly fail: (e: unknown) => void,
     private readonly logger: Logger,
     /** How long a replica stays leaderless before it asks. */
     private readonly leaderlessMs: number,
@@ -57,7 +59,11 @@ export class ReplicaGc {
           const removed = theirs.epoch.confVersion > r.descriptor.epoch.confVersion && (me === undefined || me.replicaId !== r.replicaId);
           if (removed && this.replicas.get(r.rangeId) === r) {
             r.log.info({ theirEpoch: theirs.epoch, ourEpoch: r.descriptor.epoch, askedStore: ask.storeId }, 'replica GC: removed from its range');
-            this.destroy(r);
+            try {
+              this.destroy(r);
+            } catch (e) {
+              this.fail(e);
+            }
           }
         });
     }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
 import { clusterSimOptionsForSeed } from './cluster-sim-options.js';
 import { runClusterSimulation } from './cluster-simulation.js';
-import { fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -103,5 +103,13 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.exits.every((e) => e.code === nodeExitCodes.storageFailed), JSON.stringify(r.exits)).toBe(true);
     expect(r.aliveAfterMs).toBe(false);
     expect(r.writeAfter).toBe('acked');
+  });
+
+  it('review: a storage failure while replica GC deletes a removed replica ends the node with the storage exit code, not an unhandled rejection', async () => {
+    const r = await storageFailureInReplicaGc();
+    expect(r.removed).toBe(true);
+    expect(r.schedulerErrors).toEqual([]);
+    expect(r.unhandled).toEqual([]);
+    expect(r.exits).toEqual([{ storeId: expect.any(Number), code: nodeExitCodes.storageFailed }]);
   });
 });

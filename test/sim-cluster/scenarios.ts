@@ -349,3 +349,41 @@ export async function fullDiskWhileStagingASnapshot(): Promise<{ exits: { storeI
     c.close();
   }
 }
+
+/**
+ * A storage failure in replica GC (found by review): a replica cut off while it was removed learns
+ * of its removal from a peer's answer — outside the driver loop — and deleting it fails as a failed
+ * fsync would. Before the fix the error escaped as an unhandled rejection (a real process exited
+ * with code 1, without its fatal log line); now the node ends as any fenced store does, code 74.
+ */
+export async function storageFailureInReplicaGc(): Promise<{ exits: { storeId: number; code: number }[]; schedulerErrors: string[]; unhandled: string[]; removed: boolean }> {
+  const c = new DirectedCluster({ seed: 11, stores: 4 });
+  const unhandled: string[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e instanceof Error ? e.message : String(e));
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const leader = c.leaderOf()!;
+    const victim = c.world.storeIds.find((s) => s !== leader && c.replica(s) !== undefined)!;
+    for (const s of c.world.storeIds) {
+      if (s === victim) continue;
+      c.cut(victim, s);
+      c.cut(s, victim);
+    }
+    const r = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'REMOVE', storeId: String(victim) }] });
+    // The victim's disk fails the write that deletes its removed replica (it raises the tombstone).
+    const writer = (c.node(victim) as unknown as { store: { writer: { execute(actions: readonly { kind: string }[]): void } } }).store.writer;
+    const execute = writer.execute.bind(writer);
+    writer.execute = (actions) => {
+      if (actions.some((a) => a.kind === 'raiseTombstone')) throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_FSYNC');
+      execute(actions);
+    };
+    c.heal();
+    await c.until(() => c.world.live(victim)?.node === undefined, 20_000);
+    await c.run(100);
+    return { exits: c.world.unexpectedExits.map((e) => ({ storeId: e.storeId, code: e.code })), schedulerErrors: [...c.errors], unhandled, removed: 'ok' in r };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    c.close();
+  }
+}

@@ -67,15 +67,38 @@ describe('the bootstrap marker (schema 4)', () => {
     store.close();
   });
 
-  test('a database an older build started (an identity, no marker table) counts as bootstrapped after the upgrade', () => {
+  /** Makes the database look as an older build at schema `version` left it (opened first at `firstOpenMs`). */
+  const asOlderBuild = (version: 2 | 3, firstOpenMs: number): void => {
+    const db = new Database(dir.dbPath());
+    db.exec(`DROP TABLE store_bootstrap; DELETE FROM schema_migrations WHERE version > ${version};`);
+    if (version === 2) db.exec('DROP TABLE range_tombstone;');
+    db.prepare('UPDATE schema_migrations SET applied_at_ms = ?').run(firstOpenMs);
+    db.close();
+  };
+
+  test('a database a build before tombstones started counts as bootstrapped after the upgrade, even holding no range', () => {
+    // It may have been removed from every range it had, and nothing recorded why they are gone.
     dir = new TempDir();
     dir.open().close();
-    const db = new Database(dir.dbPath());
-    db.exec('DROP TABLE store_bootstrap; DROP TABLE range_tombstone; DELETE FROM schema_migrations WHERE version > 2;');
-    db.close();
-    const store = dir.open();
+    asOlderBuild(2, 1000);
+    const store = dir.open({ nowMs: () => 2000 });
     expect(store.bootstrapped).toBe(true);
     expect(store.rangeTombstone(1)).toBe(0);
+    store.close();
+  });
+
+  test('a database created at schema 3 counts as bootstrapped if it holds a range or a tombstone, not if it never held one', () => {
+    dir = new TempDir();
+    dir.open({ nowMs: () => 1000 }).close();
+    asOlderBuild(3, 1000); // its first start stopped before it bootstrapped
+    let store = dir.open({ nowMs: () => 2000 });
+    expect(store.bootstrapped).toBe(false);
+    store.batch().createRange(1, { span: wholeSpan, descriptor: bytes('d'), confState: confOf(1) }).commit();
+    store.batch().deleteRange(1, { deleteSpanData: true, tombstoneNextReplicaId: 2 }).commit();
+    store.close();
+    asOlderBuild(3, 1000); // only a tombstone left
+    store = dir.open({ nowMs: () => 3000 });
+    expect(store.bootstrapped).toBe(true);
     store.close();
   });
 });
