@@ -248,7 +248,7 @@ export class DriverLoop {
         a.resolve({ applied: false, errorCode: 'RANGE_NOT_FOUND', message: 'replica went away' });
         continue;
       }
-      r.offerSnapshot(a.message.snapshot.metadata.index, a.staged, a.receiver);
+      r.offerSnapshot(a.message.snapshot.metadata.index, a.staged, a.receiver, a.snapshotDescriptor);
       r.raw.step(a.message);
       this.dirty.add(r);
       this.awake.add(r);

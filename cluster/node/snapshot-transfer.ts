@@ -12,8 +12,10 @@ import type { KvReplica, ReplicaSet } from './replica-set.js';
 /** A snapshot fully received, waiting for the loop to hand it to raft. */
 export interface SnapshotArrival {
   readonly rangeId: number;
-  /** The range as the snapshot describes it (creates the replica when this store never held it). */
+  /** The range as this store knew it, else as the snapshot describes it (creates the replica when this store never held it). */
   readonly descriptor: RangeDescriptor;
+  /** The range as the snapshot describes it: the replica's descriptor once raft installs it. */
+  readonly snapshotDescriptor: RangeDescriptor;
   readonly message: Extract<Message, { type: 'snap' }>;
   readonly staged: ReturnType<SnapshotReceiver['finish']>;
   readonly receiver: SnapshotReceiver;
@@ -56,6 +58,7 @@ export class SnapshotTransfer {
     const message = offer.message;
     let receiver: SnapshotReceiver | undefined;
     let descriptor: RangeDescriptor | undefined = this.replicas.get(offer.rangeId)?.descriptor;
+    let snapshotDescriptor: RangeDescriptor | undefined;
     try {
       for await (const bytes of offer.chunks) {
         const chunk: SnapshotChunk = decodeSnapshotChunk(bytes);
@@ -65,6 +68,7 @@ export class SnapshotTransfer {
             return { applied: false, errorCode: 'MALFORMED', message: 'snapshot data does not match its raft snapshot' };
           }
           const snapDescriptor = decodeRangeDescriptor(chunk.header.descriptor);
+          snapshotDescriptor = snapDescriptor;
           const mine = snapDescriptor.replicas.find((x) => x.storeId === this.storeId);
           if (mine === undefined || mine.replicaId !== message.to) {
             return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `the snapshot's range does not place replica ${message.to} on store ${this.storeId}` };
@@ -84,8 +88,9 @@ export class SnapshotTransfer {
           receiver.receive(chunk);
         }
       }
-      if (receiver === undefined || descriptor === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
+      if (receiver === undefined || descriptor === undefined || snapshotDescriptor === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
       const d = descriptor;
+      const sd = snapshotDescriptor;
       const staged = receiver.finish();
       const r = receiver;
       this.logger.debug({ rangeId: offer.rangeId, index: message.snapshot.metadata.index, writes: staged.writeCount }, 'snapshot received');
@@ -94,7 +99,7 @@ export class SnapshotTransfer {
         return { applied: false, errorCode: 'BUSY', message: 'too many snapshots wait for this store' };
       }
       return await new Promise<SnapshotOutcome>((resolve) => {
-        this.arrivals.push({ rangeId: offer.rangeId, descriptor: d, message, staged, receiver: r, resolve });
+        this.arrivals.push({ rangeId: offer.rangeId, descriptor: d, snapshotDescriptor: sd, message, staged, receiver: r, resolve });
         this.wake();
       });
     } catch (e) {

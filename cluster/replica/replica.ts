@@ -102,7 +102,7 @@ export class Replica<R> {
   private readonly applyWaiting: { index: LogIndex; read: ReadRequest<unknown> }[] = [];
   private nextReadSeq = 1;
   /** Snapshots received from the leader, by index, waiting for raft to accept one in a Ready. */
-  private readonly offeredSnapshots = new Map<LogIndex, { staged: StagedSnapshot; receiver: SnapshotReceiver }>();
+  private readonly offeredSnapshots = new Map<LogIndex, { staged: StagedSnapshot; receiver: SnapshotReceiver; descriptor: RangeDescriptor }>();
   /** Set between stageReady and finishReady (one Ready at a time, as raft requires). */
   private staging = false;
   lastLeader: NodeId = NoNode;
@@ -291,9 +291,10 @@ export class Replica<R> {
    * Parks a snapshot received from the leader until raft accepts it (see stageReady). Several may
    * arrive in one turn; raft takes at most one, and the others are dropped after the turn.
    */
-  offerSnapshot(index: LogIndex, staged: StagedSnapshot, receiver: SnapshotReceiver): void {
+  offerSnapshot(index: LogIndex, staged: StagedSnapshot, receiver: SnapshotReceiver, descriptor: RangeDescriptor): void {
+    invariant(descriptor.rangeId === this.rangeId && replicaById(descriptor, this.replicaId) !== undefined, () => `range ${this.rangeId}: a snapshot offered to replica ${this.replicaId} does not describe it`);
     this.offeredSnapshots.get(index)?.receiver.abort();
-    this.offeredSnapshots.set(index, { staged, receiver });
+    this.offeredSnapshots.set(index, { staged, receiver, descriptor });
   }
 
   /** Drops a parked snapshot raft did not take (it was stale). Returns whether it was still parked. */
@@ -332,6 +333,9 @@ export class Replica<R> {
     invariant(offered !== undefined, () => `range ${this.rangeId}: raft installed snapshot ${snap.metadata.index} without its data`);
     this.offeredSnapshots.delete(snap.metadata.index);
     batch.installSnapshot(this.rangeId, snap, offered.staged);
+    // The range as of the snapshot: a follower that catches up across a membership change must not
+    // keep the descriptor it had (storage gets the snapshot's; entries applied after it build on it).
+    this.descriptor = offered.descriptor;
   }
 
   private stageApply(entries: readonly Entry[], batch: WriteBatch, local: RangeLocalReader, completions: (() => void)[]): void {

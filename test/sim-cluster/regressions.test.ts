@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
 import { clusterSimOptionsForSeed } from './cluster-sim-options.js';
 import { runClusterSimulation } from './cluster-simulation.js';
-import { storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { snapshotAcrossAMembershipChange, storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -111,5 +111,13 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.schedulerErrors).toEqual([]);
     expect(r.unhandled).toEqual([]);
     expect(r.exits).toEqual([{ storeId: expect.any(Number), code: nodeExitCodes.storageFailed }]);
+  });
+
+  it('long-run seed 40431: a follower that catches up by snapshot across a membership change takes the snapshot’s descriptor', async () => {
+    const r = await snapshotAcrossAMembershipChange();
+    expect(r.problems).toEqual([]);
+    expect(r.persistedStores.length).toBe(4);
+    expect(r.descriptorStores).toEqual(r.persistedStores);
+    expect(r.nextReplicaId).toBe(5);
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeId } from '../../proto/range-descriptor.js';
 import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
+import { decodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
 import { encodeSnapshotChunk } from '../../storage/index.js';
 import { DirectedCluster, valueOf, type Outcome } from './directed-harness.js';
 
@@ -384,6 +385,44 @@ export async function storageFailureInReplicaGc(): Promise<{ exits: { storeId: n
     return { exits: c.world.unexpectedExits.map((e) => ({ storeId: e.storeId, code: e.code })), schedulerErrors: [...c.errors], unhandled, removed: 'ok' in r };
   } finally {
     process.off('unhandledRejection', onUnhandled);
+    c.close();
+  }
+}
+
+/**
+ * A follower that catches up by snapshot across a membership change (long-run seed 40431): its
+ * in-memory descriptor must become the snapshot's. Before the fix it kept the old one (only
+ * storage had the new), so as leader it handed a new store the replica id an existing voter
+ * already had — the range then believed that voter lived on the new, empty store.
+ */
+export async function snapshotAcrossAMembershipChange(): Promise<{ staleStore: number; descriptorStores: number[]; persistedStores: number[]; nextReplicaId: number; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 29, stores: 5, nodeOptions: { logTruncateThresholdEntries: 10, logRetainEntries: 2 } });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 5, 10_000);
+    const leader = c.leaderOf()!;
+    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
+    const behind = holders.find((s) => s !== leader)!;
+    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    for (const s of c.world.storeIds) {
+      if (s === behind) continue;
+      c.cut(behind, s);
+      c.cut(s, behind);
+    }
+    const r = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(spare) }] });
+    if ('error' in r) throw new Error(`add ${spare}: ${r.error.code} ${r.error.message}`);
+    for (let i = 0; i < 40; i++) await c.put(leader, `k${i}`, 'v');
+    c.heal();
+    await c.until(() => (c.replica(behind)?.appliedIndex() ?? 0) >= (c.replica(leader)?.appliedIndex() ?? 1), 10_000);
+    const stale = c.replica(behind)!;
+    const persisted = decodeRangeDescriptor(stale.storage.descriptor());
+    return {
+      staleStore: behind,
+      descriptorStores: stale.descriptor.replicas.map((x) => x.storeId as number).sort(),
+      persistedStores: persisted.replicas.map((x) => x.storeId as number).sort(),
+      nextReplicaId: stale.descriptor.nextReplicaId,
+      problems: c.problems(),
+    };
+  } finally {
     c.close();
   }
 }

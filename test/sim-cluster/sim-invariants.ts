@@ -3,6 +3,7 @@ import { CodecError } from '../../proto/byte-codec.js';
 import { bytesEqual } from '../../proto/range-descriptor.js';
 import type { Node } from '../../cluster/node/node.js';
 import { decodeCommand } from '../../cluster/kv/command.js';
+import { decodeRangeDescriptor, encodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
 import type { KvReplica } from '../../cluster/node/replica-set.js';
 import { fnv1a, mix } from '../sim/hash.js';
 import type { Observation, ObservationSink } from './sim-client.js';
@@ -102,9 +103,18 @@ export class NodeInvariants implements ObservationSink {
         if (applied === last) continue;
         this.lastChecked.set(key, applied);
         this.compareFingerprint(node, r, applied);
+        this.compareDescriptor(node, r);
         this.verifyAcked(node, r, Math.max(0, last), applied);
       }
     }
+  }
+
+  /** The replica's descriptor in memory is the one its store persisted (seed 40431: a snapshot left it stale). */
+  private compareDescriptor(node: Node, r: KvReplica): void {
+    if (bytesEqual(encodeRangeDescriptor(r.descriptor), r.storage.descriptor())) return;
+    const persisted = decodeRangeDescriptor(r.storage.descriptor());
+    const show = (d: typeof persisted): string => `v${d.epoch.confVersion} ${d.replicas.map((x) => `${x.replicaId}@s${x.storeId}`).join(',')} next ${d.nextReplicaId}`;
+    this.violate('stale descriptor', `store ${node.storeId} range ${r.rangeId}: in memory ${show(r.descriptor)}, persisted ${show(persisted)}`);
   }
 
   private compareFingerprint(node: Node, r: KvReplica, applied: number): void {
