@@ -77,6 +77,13 @@ export class AdminOps {
     if (changes.length === 0) throw new KvError('INVALID_ARGUMENT', 'no changes');
     const d = r.descriptor;
     let nextId = d.nextReplicaId;
+    // A new replica id must be new to raft too: a descriptor behind raft's configuration (seed
+    // 40431) would hand out the id of a live member, and the range would place it on another store.
+    const cs = r.raw.status().confState;
+    const members = [...cs.voters, ...cs.votersOutgoing, ...cs.learners, ...cs.learnersNext];
+    if (members.some((id) => id >= nextId)) {
+      throw new KvError('INTERNAL', `range ${rangeId}: the descriptor (next replica id ${nextId}) is behind the raft configuration (members ${members.join(',')}); refusing the change`);
+    }
     const storeOfReplica = new Map<number, StoreId>();
     const singles: ConfChangeSingle[] = [];
     const touched = new Set<StoreId>();

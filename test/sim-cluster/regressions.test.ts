@@ -119,5 +119,9 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.persistedStores.length).toBe(4);
     expect(r.descriptorStores).toEqual(r.persistedStores);
     expect(r.nextReplicaId).toBe(5);
+    // As leader it then adds a voter under a new id (a stale descriptor would reuse 4; the admin
+    // path's guard would refuse with INTERNAL).
+    expect(r.addError).toBeUndefined();
+    expect(r.addedIds.sort()).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -395,7 +395,7 @@ export async function storageFailureInReplicaGc(): Promise<{ exits: { storeId: n
  * storage had the new), so as leader it handed a new store the replica id an existing voter
  * already had — the range then believed that voter lived on the new, empty store.
  */
-export async function snapshotAcrossAMembershipChange(): Promise<{ staleStore: number; descriptorStores: number[]; persistedStores: number[]; nextReplicaId: number; problems: string[] }> {
+export async function snapshotAcrossAMembershipChange(): Promise<{ staleStore: number; descriptorStores: number[]; persistedStores: number[]; nextReplicaId: number; addedIds: number[]; addError: string | undefined; problems: string[] }> {
   const c = new DirectedCluster({ seed: 29, stores: 5, nodeOptions: { logTruncateThresholdEntries: 10, logRetainEntries: 2 } });
   try {
     await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 5, 10_000);
@@ -415,13 +415,19 @@ export async function snapshotAcrossAMembershipChange(): Promise<{ staleStore: n
     await c.until(() => (c.replica(behind)?.appliedIndex() ?? 0) >= (c.replica(leader)?.appliedIndex() ?? 1), 10_000);
     const stale = c.replica(behind)!;
     const persisted = decodeRangeDescriptor(stale.storage.descriptor());
-    return {
+    const result = {
       staleStore: behind,
       descriptorStores: stale.descriptor.replicas.map((x) => x.storeId as number).sort(),
       persistedStores: persisted.replicas.map((x) => x.storeId as number).sort(),
       nextReplicaId: stale.descriptor.nextReplicaId,
-      problems: c.problems(),
     };
+    // The caught-up store leads and adds one more voter: it must get an id no member has.
+    const t = await c.admin(leader, 'TransferLeader', { rangeId: '1', toStoreId: String(behind) });
+    if ('error' in t) throw new Error(`transfer to ${behind}: ${t.error.code} ${t.error.message}`);
+    const other = c.world.storeIds.find((s) => !holders.includes(s) && s !== spare)!;
+    const added = await c.admin<ChangeReplicasResponse__Output>(behind, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(other) }] });
+    const ids = 'ok' in added ? added.ok.replicas.map((x) => Number(x.replicaId)) : [];
+    return { ...result, addedIds: ids, addError: 'error' in added ? added.error.code : undefined, problems: c.problems() };
   } finally {
     c.close();
   }
