@@ -330,10 +330,11 @@ export class SimNemesis {
       (res) => {
         resolved();
         trace(`nemesis range ${rangeId} now ${res.replicas.map((r) => `${r.storeId}${r.learner ? 'L' : ''}`).join(',')}${res.leavingJoint ? ' (leaving joint)' : ''}`);
-        // The answer must describe the change as done.
+        // The answer must describe the change as done. One answered while the range is still
+        // leaving the joint configuration lists the removed voters too (they are outgoing voters).
         for (const c of changes) {
           const r = res.replicas.find((x) => x.storeId === c.storeId);
-          const done = c.op === 'REMOVE' ? r === undefined : c.op === 'ADD_LEARNER' ? r?.learner === true : r !== undefined && (res.leavingJoint || !r.learner);
+          const done = c.op === 'REMOVE' ? r === undefined || res.leavingJoint : c.op === 'ADD_LEARNER' ? r?.learner === true : r !== undefined && (res.leavingJoint || !r.learner);
           if (!done) this.d.failures.push(`admin: ChangeReplicas of range ${rangeId} (${c.op} ${c.storeId}) answered success with replicas ${res.replicas.map((x) => x.storeId).join(',')}`);
         }
       },
