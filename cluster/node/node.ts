@@ -252,8 +252,8 @@ export class Node implements KvNode, AdminNode, RunningNode {
     let created = 0;
     for (const r of ranges) {
       if (r.stores.indexOf(this.storeId) < 0) continue;
-      // Belt and braces: the tombstone says this store left the range (see Store.rangeTombstone).
-      if (this.store.hasRange(r.rangeId) || this.store.rangeTombstone(r.rangeId) > 0) continue;
+      // Only a store that never held a range is unmarked (see schema 4): nothing here to overwrite.
+      invariant(!this.store.hasRange(r.rangeId) && this.store.rangeTombstone(r.rangeId) === 0, () => `store ${this.storeId} is not bootstrapped but holds range ${r.rangeId} or its tombstone`);
       const descriptor = initialDescriptor(r);
       const confState: ConfState = { voters: descriptor.replicas.map((x) => nodeId(x.replicaId)), votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
       const descriptorBytes = encodeRangeDescriptor(descriptor);
