@@ -14,6 +14,7 @@ import type {
 } from './messages.js';
 import { Progress } from './progress.js';
 import { RaftLog } from './raft-log.js';
+import { inboundRefusal, type InboundView } from './inbound-check.js';
 import { ReadOnly, type PendingRead } from './read-only.js';
 import { isRaftStorageError, type RaftStorage } from './storage.js';
 import { isJoint, ProgressTracker } from './tracker.js';
@@ -265,8 +266,31 @@ export class Raft {
     pr.msgAppFlowPaused = true;
   }
 
-  step(m: Message): void {
+  /**
+   * Steps a message from a peer. Returns why it was refused (and dropped without effect) when it
+   * contradicts this replica's state in a way no correct peer can cause (see inbound-check.ts).
+   */
+  step(m: Message): string | undefined {
     invariant(m.to === this.id, () => `message for ${m.to} stepped into ${this.id}`);
+    const refusal = inboundRefusal(this.inboundView(), m);
+    if (refusal !== undefined) return refusal;
+    this.stepValid(m);
+    return undefined;
+  }
+
+  private inboundView(): InboundView {
+    return {
+      id: this.id,
+      term: this.term,
+      role: this.role,
+      lead: this.lead,
+      lastIndex: this.log.lastIndex(),
+      leaderTick: this.leaderTick,
+      readSeqIssuedMax: this.readOnly.issuedSeqMax(),
+    };
+  }
+
+  private stepValid(m: Message): void {
     if (m.term !== 0 && m.term < this.term) {
       this.handleLowerTerm(m);
       return;

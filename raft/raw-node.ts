@@ -116,8 +116,14 @@ export class RawNode {
     return this.raft.propose('confChange', data);
   }
 
-  step(m: Message): void {
-    this.raft.step(m);
+  /**
+   * Steps a message from a peer. Returns why it was refused, when it contradicts this replica's
+   * state in a way no correct peer can cause (a second leader in this term, a commit beyond the
+   * log, an acknowledgement of something never sent): it is then dropped without effect, and the
+   * application should count and log it.
+   */
+  step(m: Message): string | undefined {
+    return this.raft.step(m);
   }
 
   /** Asks for a linearizable read point; the answer comes as a ReadState carrying `requestCtx`. */

@@ -50,6 +50,11 @@ export class ReadOnly {
     return seq;
   }
 
+  /** The highest round number ever started (0 if none): no peer can confirm a round above it. */
+  issuedSeqMax(): number {
+    return this.nextSeq - 1;
+  }
+
   /** The newest round in flight (0 if none): periodic heartbeats carry it so a lost answer is retried. */
   latestSeq(): number {
     const last = this.rounds[this.rounds.length - 1];

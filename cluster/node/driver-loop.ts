@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { invariant, nodeId, type Message, type NodeId } from '../../raft/index.js';
 import type { SnapshotChunk, Store } from '../../storage/index.js';
 import type { KvError } from '../../proto/kv-error.js';
+import { LogLimiter } from '../util/log-limiter.js';
 import { replicaById, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import type { BatchOverlay } from '../kv/batch-overlay.js';
 import type { Clock } from '../ports/clock.js';
@@ -70,9 +71,11 @@ export class DriverLoop {
   /** A slow-commit fault point delays the next turn until then. */
   private stalledUntilMs = 0;
   droppedInbound = 0;
+  private readonly refusalLogs: LogLimiter;
 
   constructor(private readonly d: DriverLoopDeps) {
     this.lastTickAtMs = d.clock.monotonicMs();
+    this.refusalLogs = new LogLimiter(d.clock);
   }
 
   /** No more turns (shutdown or death). */
@@ -195,6 +198,15 @@ export class DriverLoop {
     }
   }
 
+  /** A peer's message that no correct peer sends was dropped: count it, and say so at a bounded rate. */
+  private refuseInbound(fromStore: StoreId, rangeId: number, m: Message, reason: string): void {
+    this.d.counters.messagesRefused++;
+    const allowed = this.refusalLogs.allow(`${fromStore}:${m.type}`);
+    if (allowed !== undefined) {
+      this.d.logger.warn({ peer: fromStore, rangeId, type: m.type, from: m.from, term: m.term, reason, suppressed: allowed.suppressed }, 'raft message refused');
+    }
+  }
+
   private stepInbound(): void {
     for (const report of this.d.snapshots.takeReports()) {
       const r = this.d.replicas.get(report.rangeId);
@@ -229,8 +241,14 @@ export class DriverLoop {
         const leader = r.leaderStore();
         if (leader !== undefined && this.d.liveness.isDown(leader)) r.raw.reportLeaderDown();
       }
+      const misfit = inboundMisfit(r, fromStore, message);
+      if (misfit !== undefined) {
+        this.refuseInbound(fromStore, rangeId, message, misfit);
+        continue;
+      }
       r.heardFrom(message.from, fromStore);
-      r.raw.step(message);
+      const refusal = r.raw.step(message);
+      if (refusal !== undefined) this.refuseInbound(fromStore, rangeId, message, refusal);
       this.dirty.add(r);
       this.awake.add(r);
     }
@@ -248,8 +266,17 @@ export class DriverLoop {
         a.resolve({ applied: false, errorCode: 'RANGE_NOT_FOUND', message: 'replica went away' });
         continue;
       }
+      const misfit = inboundMisfit(r, a.fromStore, a.message);
+      if (misfit !== undefined) {
+        this.refuseInbound(a.fromStore, a.rangeId, a.message, misfit);
+        a.receiver.abort();
+        a.resolve({ applied: false, errorCode: 'MALFORMED', message: misfit });
+        continue;
+      }
       r.offerSnapshot(a.message.snapshot.metadata.index, a.staged, a.receiver, a.snapshotDescriptor);
-      r.raw.step(a.message);
+      const refusal = r.raw.step(a.message);
+      // Refused like any snapshot raft does not install: the outcome below says "not applied".
+      if (refusal !== undefined) this.refuseInbound(a.fromStore, a.rangeId, a.message, refusal);
       this.dirty.add(r);
       this.awake.add(r);
       this.pendingSnapshotOutcomes.push(a);
@@ -399,4 +426,17 @@ function logRoleChange(r: KvReplica, s: StagedReady): void {
     r.lastRole = soft.role;
     r.lastLeader = soft.leader;
   }
+}
+
+/**
+ * Why a peer's message does not fit the replica it is for, before raft sees it: the node never
+ * forwards proposals (a follower refuses writes before raft sees them, so a forwarded one is
+ * forged or from a broken peer, and its command has passed no validation), and a replica id the
+ * range knows to live on another store is not this sender's.
+ */
+function inboundMisfit(r: KvReplica, fromStore: StoreId, m: Message): string | undefined {
+  if (m.type === 'prop') return 'forwarded proposals are not accepted from peers';
+  const store = r.storeOfReplica(m.from);
+  if (store !== undefined && store !== fromStore) return `replica ${m.from} lives on store ${store}, not on the sending store ${fromStore}`;
+  return undefined;
 }

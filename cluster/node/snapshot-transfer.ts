@@ -11,6 +11,7 @@ import type { KvReplica, ReplicaSet } from './replica-set.js';
 
 /** A snapshot fully received, waiting for the loop to hand it to raft. */
 export interface SnapshotArrival {
+  readonly fromStore: StoreId;
   readonly rangeId: number;
   /** The range as this store knew it, else as the snapshot describes it (creates the replica when this store never held it). */
   readonly descriptor: RangeDescriptor;
@@ -99,7 +100,7 @@ export class SnapshotTransfer {
         return { applied: false, errorCode: 'BUSY', message: 'too many snapshots wait for this store' };
       }
       return await new Promise<SnapshotOutcome>((resolve) => {
-        this.arrivals.push({ rangeId: offer.rangeId, descriptor: d, snapshotDescriptor: sd, message, staged, receiver: r, resolve });
+        this.arrivals.push({ fromStore: offer.fromStore, rangeId: offer.rangeId, descriptor: d, snapshotDescriptor: sd, message, staged, receiver: r, resolve });
         this.wake();
       });
     } catch (e) {

@@ -61,6 +61,7 @@ export class NodeInvariants implements ObservationSink {
   observations = 0;
   fingerprintsCompared = 0;
   ackedWritesVerified = 0;
+  private readonly refusersReported = new WeakSet<Node>();
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -96,6 +97,11 @@ export class NodeInvariants implements ObservationSink {
   /** After an event: every live replica whose applied index moved is fingerprinted and its acked entries verified. */
   check(nodes: Iterable<Node>): void {
     for (const node of nodes) {
+      if (node.counters.messagesRefused > 0 && !this.refusersReported.has(node)) {
+        // Every node here is correct: a refused peer message is a false refusal (or a real bug).
+        this.refusersReported.add(node);
+        this.violate('message refused', `store ${node.storeId} refused a raft message from a correct peer (see its warn log 'raft message refused')`);
+      }
       for (const r of node.replicas.all()) {
         const applied = r.appliedIndex();
         const key = `${node.storeId}/${r.rangeId}/${r.replicaId}`;

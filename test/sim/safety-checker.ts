@@ -16,7 +16,9 @@ export type ViolationKind =
   /** After healing, no leader was elected or a proposal did not commit within the bound. */
   | 'liveness'
   /** The core's own assertion fired (a bug the core detected itself). */
-  | 'coreAssertion';
+  | 'coreAssertion'
+  /** A correct peer's message refused by the core's inbound check (inbound-check.ts): a false refusal. */
+  | 'refusedMessage';
 
 export class Violation extends Error {
   constructor(

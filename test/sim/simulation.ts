@@ -278,7 +278,11 @@ export class Simulation {
         continue;
       }
       this.digest = mix(this.digest, hashString(`${m.type}${m.from}${m.to}${m.term}`));
-      this.guard(n, () => n.raw!.step(m));
+      this.guard(n, () => {
+        const refusal = n.raw!.step(m);
+        // Every node here is correct, so the core must never refuse one of their messages.
+        if (refusal !== undefined) throw new Violation('refusedMessage', `node ${n.id} refused ${m.type} from ${m.from} in term ${m.term}: ${refusal}`);
+      });
       if (m.type === 'snap') {
         // The snapshot stream completed: the transport tells the sender, as the real one does.
         const sender = this.nodes.get(m.from);
