@@ -61,15 +61,20 @@ export class SimNetwork {
     this.queue.splice(i, 0, item);
   }
 
-  /** Removes and returns the messages due at or before `nowStep`. Partitions also cut messages in flight. */
-  takeDue(nowStep: number): Message[] {
+  /**
+   * Removes and returns the messages due at or before `nowStep`. Partitions also cut messages in
+   * flight; each one cut is passed to `onCut` (a transport notices a broken snapshot stream).
+   */
+  takeDue(nowStep: number, onCut?: (m: Message) => void): Message[] {
     let n = 0;
     while (n < this.queue.length && this.queue[n]!.deliverAtStep <= nowStep) n++;
     const due = this.queue.splice(0, n);
     const out: Message[] = [];
     for (const d of due) {
-      if (this.isBlocked(d.message.from, d.message.to)) this.droppedCount++;
-      else out.push(d.message);
+      if (this.isBlocked(d.message.from, d.message.to)) {
+        this.droppedCount++;
+        onCut?.(d.message);
+      } else out.push(d.message);
     }
     return out;
   }

@@ -99,6 +99,8 @@ export class Simulation {
   private latestConf: { index: number; cs: ConfState };
   /** Every node that was a member in some applied configuration. */
   private readonly everMember = new Set<NodeId>();
+  /** Snapshot stream outcomes for a sender that was frozen when the stream ended: handed over when it resumes. */
+  private owedSnapshotReports: { from: NodeId; to: NodeId }[] = [];
   private digest = 0x12345678;
   private readonly traceLines: string[] = [];
   readonly stats: SimStats;
@@ -267,7 +269,16 @@ export class Simulation {
   }
 
   private deliver(): void {
-    for (const m of this.net.takeDue(this.step)) {
+    if (this.owedSnapshotReports.length > 0) {
+      this.owedSnapshotReports = this.owedSnapshotReports.filter(({ from, to }) => {
+        const sender = this.nodes.get(from);
+        if (sender?.raw === undefined) return false;
+        if (sender.isPaused(this.step)) return true;
+        sender.raw.reportSnapshot(to, 'finished');
+        return false;
+      });
+    }
+    for (const m of this.net.takeDue(this.step, (cut) => this.onUndelivered(cut))) {
       const n = this.nodes.get(m.to);
       if (n === undefined || !n.isUp() || n.retired) {
         this.onUndelivered(m);
@@ -286,7 +297,10 @@ export class Simulation {
       if (m.type === 'snap') {
         // The snapshot stream completed: the transport tells the sender, as the real one does.
         const sender = this.nodes.get(m.from);
-        if (sender?.raw !== undefined && !sender.isPaused(this.step)) sender.raw.reportSnapshot(m.to, 'finished');
+        if (sender?.raw !== undefined) {
+          if (sender.isPaused(this.step)) this.owedSnapshotReports.push({ from: m.from, to: m.to });
+          else sender.raw.reportSnapshot(m.to, 'finished');
+        }
       }
     }
   }
