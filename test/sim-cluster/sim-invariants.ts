@@ -62,11 +62,17 @@ export class NodeInvariants implements ObservationSink {
   fingerprintsCompared = 0;
   ackedWritesVerified = 0;
   private readonly refusersReported = new WeakSet<Node>();
+  private readonly confVersions = new Map<number, number>();
 
   constructor(private readonly nowMs: () => number) {}
 
   private violate(rule: string, detail: string): void {
     if (this.violations.length < 50) this.violations.push({ atMs: this.nowMs(), rule, detail });
+  }
+
+  /** The newest configuration version any replica of the range has applied, live now or not. */
+  highestConfVersion(rangeId: number): number {
+    return this.confVersions.get(rangeId) ?? 0;
   }
 
   ackedFloor(): ReadonlyMap<number, number> {
@@ -108,6 +114,8 @@ export class NodeInvariants implements ObservationSink {
         const last = this.lastChecked.get(key) ?? -1;
         if (applied === last) continue;
         this.lastChecked.set(key, applied);
+        const v = r.descriptor.epoch.confVersion;
+        if (v > (this.confVersions.get(r.rangeId) ?? 0)) this.confVersions.set(r.rangeId, v);
         this.compareFingerprint(node, r, applied);
         this.compareDescriptor(node, r);
         this.verifyAcked(node, r, Math.max(0, last), applied);

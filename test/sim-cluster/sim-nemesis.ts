@@ -316,7 +316,10 @@ export class SimNemesis {
     else return;
     trace(`nemesis change replicas of range ${rangeId}: ${changes.map((c) => `${c.op} ${c.storeId}`).join(', ')}`);
     const issued = ++this.membershipChangesIssued;
-    const confVersionBefore = d.epoch.confVersion;
+    // The newest version ever applied, not only what live replicas hold: with the stores that
+    // applied the latest change down, the live ones may lag (seed 100678: a definite failure was
+    // blamed for a move made before it was issued).
+    const confVersionBefore = Math.max(d.epoch.confVersion, this.d.invariants.highestConfVersion(rangeId));
     const signature = changes.map((c) => `${c.op} ${c.storeId}`).join(', ');
     const unresolved = (this.unresolvedChanges.get(rangeId) ?? []).filter((u) => u.confVersion >= confVersionBefore);
     const othersUnresolved = unresolved.map((u) => u.signature);
