@@ -1,9 +1,11 @@
 import { mvcc, timestamp, timestampMax, type MvccMutation, type MvccReader, type Timestamp } from '../../storage/index.js';
 import { CodecError } from '../../proto/byte-codec.js';
 import { KvError } from '../../proto/kv-error.js';
-import { bytesEqual } from '../../proto/range-descriptor.js';
+import { bytesEqual, type RangeDescriptor } from '../../proto/range-descriptor.js';
+import type { LogIndex } from '../../raft/index.js';
 import type { EntryApplier, EntryOutcome, RangeLocalMutation, RangeLocalReader, ReplicatedStateMachine } from '../replica/state-machine.js';
 import type { BatchOverlay, PendingVersion } from './batch-overlay.js';
+import { commandRefusal } from './command-limits.js';
 import { commandDigest, decodeCommand, type Command, type KvOp, type WriteResult } from './command.js';
 import { SessionTable } from './session-table.js';
 
@@ -41,7 +43,10 @@ export class KvStateMachine implements ReplicatedStateMachine<WriteResult> {
   }
 
   /** Applies one decoded command; `sessions` is the range's exactly-once table for this batch. */
-  applyCommand(cmd: Command, sessions: SessionTable, mutations: MvccMutation[]): EntryOutcome<WriteResult> {
+  applyCommand(cmd: Command, range: RangeDescriptor, sessions: SessionTable, mutations: MvccMutation[]): EntryOutcome<WriteResult> {
+    const refusal = commandRefusal(cmd.op, range);
+    // Certainly not applied, on every replica alike: the API edge refuses these before the log.
+    if (refusal !== undefined) return { error: new KvError('INVALID_ARGUMENT', `committed write refused: ${refusal}`) };
     const session = cmd.session;
     const digest = session === null ? null : commandDigest(cmd.op);
     if (session !== null && digest !== null && !this.options.skipDedup) {
@@ -65,14 +70,19 @@ export class KvStateMachine implements ReplicatedStateMachine<WriteResult> {
       }
     }
     const result = this.execute(cmd.op, cmd.proposedTs, mutations);
+    if (result instanceof KvError) return { error: result };
     if (session !== null) sessions.record(session.clientId, session.seq, session.firstIncompleteSeq, result, cmd.proposedTs, digest);
     return { ok: result };
   }
 
-  private execute(op: KvOp, proposedTs: Timestamp, mutations: MvccMutation[]): WriteResult {
+  private execute(op: KvOp, proposedTs: Timestamp, mutations: MvccMutation[]): WriteResult | KvError {
     const current = this.current(op.key);
     // Versions of a key strictly increase in log order, whatever the proposers' clocks said: a new
     // leader whose clock is behind still writes above everything it is replacing.
+    if (proposedTs <= current.version && current.version >= timestampMax) {
+      // Only a command proposed at the very end of time (which no leader's clock reaches) can get here.
+      return new KvError('INVALID_ARGUMENT', 'committed write refused: the key has a version at the largest timestamp');
+    }
     const version = proposedTs > current.version ? proposedTs : timestamp(current.version + 1n);
     switch (op.kind) {
       case 'put':
@@ -125,7 +135,7 @@ class KvApplier implements EntryApplier<WriteResult> {
     private readonly sessions: SessionTable,
   ) {}
 
-  apply(data: Uint8Array): EntryOutcome<WriteResult> {
+  apply(data: Uint8Array, _index: LogIndex, range: RangeDescriptor): EntryOutcome<WriteResult> {
     let cmd: Command;
     try {
       cmd = decodeCommand(data);
@@ -134,7 +144,7 @@ class KvApplier implements EntryApplier<WriteResult> {
       if (!(err instanceof CodecError)) throw err;
       return { error: new KvError('INTERNAL', `undecodable command: ${err.message}`) };
     }
-    return this.machine.applyCommand(cmd, this.sessions, this.mutations);
+    return this.machine.applyCommand(cmd, range, this.sessions, this.mutations);
   }
 
   finish(): { mutations: readonly MvccMutation[]; localMutations: readonly RangeLocalMutation[] } {

@@ -17,6 +17,7 @@ import type { ServedRange } from '../gateway/local-ranges.js';
 import { BatchOverlay } from '../kv/batch-overlay.js';
 import { encodeCommand, type ClientSession, type KvOp, type WriteResult } from '../kv/command.js';
 import { HybridLogicalClock } from '../kv/hlc.js';
+import { commandKeyBytesMax, commandRefusal, commandValueBytesMax } from '../kv/command-limits.js';
 import { KvStateMachine } from '../kv/kv-state-machine.js';
 import type { Clock } from '../ports/clock.js';
 import { SimulatedCrash, type FaultPoints } from '../ports/fault-points.js';
@@ -175,8 +176,9 @@ export class Node implements KvNode, AdminNode, RunningNode {
       clusterId: options.cluster.clusterId,
       storeId: options.storeId,
       logger: options.logger,
-      keyBytesMax: opts.keyBytesMax,
-      valueBytesMax: opts.valueBytesMax,
+      // What apply accepts, whatever this node's API limits: storage must never refuse a committed write.
+      keyBytesMax: commandKeyBytesMax,
+      valueBytesMax: commandValueBytesMax,
       durability: opts.storageDurability,
       nowMs: () => Math.floor(ports.clock.wallMs()),
       ...(faults.enabled ? { injectCommitFailure: () => faults.fire('storage.commitFails') } : {}),
@@ -363,6 +365,10 @@ export class Node implements KvNode, AdminNode, RunningNode {
     this.admit();
     const r = this.replicaOf(range);
     if (!r.isLeader()) throw this.notLeader(r);
+    // The log's own admission check, the one every replica repeats when applying: whatever the
+    // caller checked, nothing enters the log that apply would refuse.
+    const refusal = commandRefusal(op, r.descriptor);
+    if (refusal !== undefined) throw new KvError('INVALID_ARGUMENT', refusal);
     const data = encodeCommand({ session, proposedTs: this.hlc.now(), op });
     // Past the deadline the write may still commit: its outcome is unknown, never "failed".
     const { waiter, promise } = this.waiters.create<AppliedWrite<WriteResult>>(

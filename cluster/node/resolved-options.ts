@@ -1,6 +1,7 @@
 import { KvError } from '../../proto/kv-error.js';
 import { storeId as toStoreId } from '../../proto/range-descriptor.js';
 import type { FaultSwitches, NodeOptions } from '../config/node-options.js';
+import { commandKeyBytesMax, commandValueBytesMax } from '../kv/command-limits.js';
 
 /** NodeOptions with every default filled in and validated, frozen. */
 export interface ResolvedOptions {
@@ -28,8 +29,8 @@ export function resolveOptions(o: NodeOptions): ResolvedOptions {
     electionTimeoutTicks: o.electionTimeoutTicks ?? 10,
     heartbeatIntervalTicks: o.heartbeatIntervalTicks ?? 1,
     leaseReads: o.leaseReads ?? false,
-    keyBytesMax: o.keyBytesMax ?? 4096,
-    valueBytesMax: o.valueBytesMax ?? 1 << 20,
+    keyBytesMax: o.keyBytesMax ?? commandKeyBytesMax,
+    valueBytesMax: o.valueBytesMax ?? commandValueBytesMax,
     inflightRequestsMax: o.inflightRequestsMax ?? 10_000,
     defaultDeadlineMs: o.defaultDeadlineMs ?? 10_000,
     faults: o.faults ?? {},
@@ -51,6 +52,11 @@ export function resolveOptions(o: NodeOptions): ResolvedOptions {
   if (r.logRetainEntries < 0 || r.logTruncateThresholdEntries <= r.logRetainEntries) {
     throw new KvError('INVALID_ARGUMENT', 'logTruncateThresholdEntries must exceed logRetainEntries');
   }
+  positiveInt(r.keyBytesMax, 'keyBytesMax');
+  positiveInt(r.valueBytesMax, 'valueBytesMax');
+  // The API may be stricter than what every replica accepts when applying, never looser.
+  if (r.keyBytesMax > commandKeyBytesMax) throw new KvError('INVALID_ARGUMENT', `keyBytesMax must be at most ${commandKeyBytesMax}`);
+  if (r.valueBytesMax > commandValueBytesMax) throw new KvError('INVALID_ARGUMENT', `valueBytesMax must be at most ${commandValueBytesMax}`);
   toStoreId(o.storeId);
   return Object.freeze(r);
 }

@@ -358,7 +358,7 @@ export class Replica<R> {
         if (!members.includes(this.replicaId)) this.removed = true;
         this.settleConfChange(e, completions);
       } else if (e.data.length > 0) {
-        const outcome = applier.apply(e.data, e.index);
+        const outcome = applier.apply(e.data, e.index, this.descriptor);
         if ('error' in outcome && outcome.error.code === 'INTERNAL') this.log.error({ index: e.index, err: outcome.error.message }, 'entry could not be applied');
         this.settleProposal(e, outcome, completions);
       } else {

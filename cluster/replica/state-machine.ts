@@ -1,6 +1,7 @@
 import type { LogIndex } from '../../raft/index.js';
 import type { MvccMutation } from '../../storage/index.js';
 import type { KvError } from '../../proto/kv-error.js';
+import type { RangeDescriptor } from '../../proto/range-descriptor.js';
 
 /** Reads of a range's local replicated table (committed state). */
 export interface RangeLocalReader {
@@ -33,8 +34,12 @@ export interface ReplicatedStateMachine<R> {
 }
 
 export interface EntryApplier<R> {
-  /** Applies one committed normal entry. Bad data must give a deterministic error outcome, never throw. */
-  apply(data: Uint8Array, index: LogIndex): EntryOutcome<R>;
+  /**
+   * Applies one committed normal entry of the range `range` (as of this entry). Bad data — whatever
+   * a buggy or hostile proposer could have put in the log — must give a deterministic error
+   * outcome, never throw and never reach storage: a replica must not fence over replicated input.
+   */
+  apply(data: Uint8Array, index: LogIndex, range: RangeDescriptor): EntryOutcome<R>;
   /** Everything the applied entries changed, to commit in the batch with the new applied index. */
   finish(): { readonly mutations: readonly MvccMutation[]; readonly localMutations: readonly RangeLocalMutation[] };
 }

@@ -1,0 +1,128 @@
+/**
+ * Directed scenarios for hostile and broken input (issue 9): what a buggy proposer or a forging
+ * peer can put into a cluster, in the whole-cluster simulator. hostile.test.ts asserts the outcome;
+ * each was run against the code before its fix to see it fail.
+ */
+import { storeId } from '../../proto/range-descriptor.js';
+import { nodeId, type Message } from '../../raft/index.js';
+import { encodeCommand, type KvOp } from '../../cluster/kv/command.js';
+import type { KvError } from '../../proto/kv-error.js';
+import type { DriverLoop } from '../../cluster/node/driver-loop.js';
+import type { Node } from '../../cluster/node/node.js';
+import { encodeRaftBatch, type RaftEnvelope } from '../../cluster/transport/raft-codec.js';
+import type { RaftBatchVerdict } from '../../cluster/transport/internal-api.js';
+import { timestamp } from '../../storage/index.js';
+import { DirectedCluster, valueOf } from './directed-harness.js';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function loopOf(n: Node): DriverLoop {
+  return (n as unknown as { loop: DriverLoop }).loop;
+}
+
+/**
+ * Commands that passed no validation reach the log (a buggy API edge, a forged proposal from an
+ * older build): a 10,000-byte key, a 2 MiB value, a key of another range, undecodable bytes, and a
+ * write at the end of time followed by an ordinary one. Before the fix every replica fenced its
+ * store applying the first (storage refuses the key), and fenced again replaying it after a
+ * restart: a permanent outage from one entry. Now each gets a deterministic error on every
+ * replica, the range keeps serving, and a restart of every store replays the log cleanly.
+ */
+export async function invalidCommandsInTheLog(): Promise<{ outcomes: string[]; afterWrite: string; afterRestart: string | null | KvError; otherRange: string | null | KvError; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 5, splitKeys: ['m'] });
+  try {
+    await c.until(() => c.leaderOf(1) !== undefined && c.nodes().length === 3, 10_000);
+    const leader = c.leaderOf(1)!;
+    await c.put(leader, 'a', 'before');
+    const node = c.node(leader)!;
+    const r = node.replicas.get(1)!;
+    const ts = timestamp(BigInt(Math.floor(node.clock.wallMs())) << 18n);
+    const ops: (KvOp | Uint8Array)[] = [
+      { kind: 'put', key: new Uint8Array(10_000).fill(107), value: bytes('x') },
+      { kind: 'put', key: bytes('b'), value: new Uint8Array(2 << 20) },
+      { kind: 'put', key: bytes('z'), value: bytes('in range 2') },
+      { kind: 'cas', key: bytes(''), expected: null, newValue: bytes('empty key') },
+      new Uint8Array([1, 2, 3, 4, 5]),
+    ];
+    const outcomes: string[] = [];
+    for (const op of ops) {
+      const data = op instanceof Uint8Array ? op : encodeCommand({ session: null, proposedTs: ts, op });
+      r.propose(data, { deadlineAtMs: node.clock.monotonicMs() + 5_000, resolve: () => outcomes.push('ok'), reject: (e) => outcomes.push(`${e.code}: ${e.message}`) });
+    }
+    loopOf(node).markDirty(r);
+    await c.until(() => outcomes.length === ops.length, 5_000);
+    const w = await c.put(leader, 'c', 'after');
+    for (const s of c.world.storeIds) c.world.crash(s);
+    await c.run(100);
+    for (const s of c.world.storeIds) c.world.start(s);
+    await c.until(() => c.leaderOf(1) !== undefined && c.leaderOf(2) !== undefined && c.nodes().length === 3, 10_000);
+    const afterRestart = valueOf(await c.get(c.leaderOf(1)!, 'c'));
+    const otherRange = valueOf(await c.get(c.leaderOf(2)!, 'z'));
+    return { outcomes, afterWrite: 'ok' in w ? 'acked' : `${w.error.code}: ${w.error.message}`, afterRestart, otherRange, problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Forged raft traffic from a peer store (a compromised or broken node, or anyone who can reach the
+ * internal port of a cluster started with --insecure): a forwarded proposal carrying a 10,000-byte
+ * key, a heartbeat claiming a second leader in the leader's term, a heartbeat answer confirming a
+ * read round never sent, and a message from a replica id that lives on another store. Before the
+ * fix the proposal entered the log and fenced every replica, and the heartbeat stopped the leader's
+ * driver loop (RaftInvariantError "two leaders"). Now each is refused and counted; the leader leads
+ * on, and its log holds none of it.
+ */
+export async function forgedPeerTraffic(): Promise<{ verdicts: boolean[]; refused: number; stillLeader: boolean; lastIndexBefore: number; lastIndexAfter: number; afterWrite: string; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 6 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 3, 10_000);
+    const leader = c.leaderOf()!;
+    await c.put(leader, 'a', 'before');
+    await c.run(3_000); // idle: the group quiesces, so the log stays put unless something enters it
+    const node = c.node(leader)!;
+    const r = node.replicas.get(1)!;
+    const term = r.raw.status().term;
+    const me = r.replicaId;
+    const peers = r.descriptor.replicas.filter((x) => x.storeId !== leader);
+    const liar = peers[0]!;
+    const other = peers[1]!;
+    const lastIndexBefore = r.storage.lastIndex();
+    const big = encodeCommand({ session: null, proposedTs: timestamp(1n << 40n), op: { kind: 'put', key: new Uint8Array(10_000).fill(107), value: bytes('x') } });
+    const forged: Message[] = [
+      { type: 'prop', from: nodeId(liar.replicaId), to: me, term: 0, entries: [{ term: 0, index: 0, type: 'normal', data: big }] },
+      { type: 'heartbeat', from: nodeId(liar.replicaId), to: me, term, commit: 0, readSeq: 0, sentTick: 0, quiesce: false },
+      { type: 'heartbeatResp', from: nodeId(liar.replicaId), to: me, term, readSeq: 1_000_000, sentTick: 1 },
+      { type: 'appResp', from: nodeId(other.replicaId), to: me, term, index: lastIndexBefore, reject: false, hintIndex: 0, hintTerm: 0 },
+    ];
+    const services = c.world.live(storeId(leader))!.services!;
+    const verdicts: boolean[] = [];
+    for (const m of forged) {
+      const env: RaftEnvelope = { rangeId: 1, message: m };
+      const v: RaftBatchVerdict = services.internal.raftBatch({
+        clusterId: c.world.options.cluster.clusterId,
+        fromStoreId: String(liar.storeId),
+        toStoreId: String(leader),
+        messages: Buffer.from(encodeRaftBatch([env])),
+      });
+      verdicts.push(v.accepted);
+      await c.run(50);
+    }
+    await c.run(2_000);
+    const lastIndexAfter = r.storage.lastIndex();
+    const stillLeader = c.node(leader)?.replicas.get(1)?.isLeader() === true;
+    const w = await c.put(leader, 'c', 'after');
+    return {
+      verdicts,
+      refused: c.node(leader)?.counters.messagesRefused ?? -1,
+      stillLeader,
+      lastIndexBefore,
+      lastIndexAfter,
+      afterWrite: 'ok' in w ? 'acked' : `${w.error.code}: ${w.error.message}`,
+      // The refusals are the point here; everything else must still be clean.
+      problems: c.problems().filter((p) => !p.startsWith('message refused')),
+    };
+  } finally {
+    c.close();
+  }
+}

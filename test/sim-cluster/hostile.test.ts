@@ -1,0 +1,33 @@
+/**
+ * Hostile and broken input against the whole cluster, in the simulator (issue 9): nothing
+ * replicated fences a replica, and no peer message stops a loop or enters the log unchecked.
+ */
+import { describe, expect, it } from 'vitest';
+import { forgedPeerTraffic, invalidCommandsInTheLog } from './hostile-scenarios.js';
+
+describe('whole-cluster simulator: hostile input', () => {
+  it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
+    const r = await invalidCommandsInTheLog();
+    expect(r.problems).toEqual([]);
+    expect(r.outcomes).toHaveLength(5);
+    expect(r.outcomes.slice(0, 4).every((o) => o.startsWith('INVALID_ARGUMENT: committed write refused'))).toBe(true);
+    expect(r.outcomes[0]).toMatch(/key of 10000 bytes/);
+    expect(r.outcomes[1]).toMatch(/value of 2097152 bytes/);
+    expect(r.outcomes[2]).toMatch(/outside the range/);
+    expect(r.outcomes[3]).toMatch(/empty key/);
+    expect(r.outcomes[4]).toMatch(/^INTERNAL: undecodable command/);
+    expect(r.afterWrite).toBe('acked');
+    expect(r.afterRestart).toBe('after');
+    expect(r.otherRange).toBeNull(); // range 1's replicas wrote nothing into range 2's keys
+  });
+
+  it('forged peer traffic is refused and counted: no forwarded proposal enters the log, no second leader stops the loop', async () => {
+    const r = await forgedPeerTraffic();
+    expect(r.problems).toEqual([]);
+    expect(r.verdicts).toEqual([true, true, true, true]); // well-formed batches: refused per message, inside the node
+    expect(r.refused).toBe(4);
+    expect(r.stillLeader).toBe(true);
+    expect(r.lastIndexAfter).toBe(r.lastIndexBefore);
+    expect(r.afterWrite).toBe('acked');
+  });
+});
