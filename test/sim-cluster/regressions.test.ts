@@ -103,6 +103,12 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('long-run seed 105830 (a false alarm of the simulator): the automatic leave of a joint configuration is not blamed on a request refused while it was due', async () => {
+    const r = await runClusterSimulation(clusterSimOptionsForSeed(105830));
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
   it('long-run seed 30668: a store fenced by a write outside its loop (a full disk while staging a snapshot) ends its process instead of living on fenced', async () => {
     const r = await fullDiskWhileStagingASnapshot();
     expect(r.exits.length, JSON.stringify(r.exits)).toBeGreaterThan(0);

@@ -284,6 +284,15 @@ export class SimNemesis {
     return best;
   }
 
+  /** Whether a live replica holding the range's newest configuration is in a joint one (an automatic leave is due). */
+  private jointPending(rangeId: number, confVersion: number): boolean {
+    for (const s of this.d.world.storeIds) {
+      const r = this.d.world.live(s)?.node?.replicas.get(rangeId);
+      if (r !== undefined && r.descriptor.epoch.confVersion === confVersion && r.raw.status().confState.votersOutgoing.length > 0) return true;
+    }
+    return false;
+  }
+
   /** The store whose live replica leads the range (in the newest term), if any. */
   leaderOf(rangeId: number): StoreId | undefined {
     let best: { store: StoreId; term: number } | undefined;
@@ -320,6 +329,9 @@ export class SimNemesis {
     // applied the latest change down, the live ones may lag (seed 100678: a definite failure was
     // blamed for a move made before it was issued).
     const confVersionBefore = Math.max(d.epoch.confVersion, this.d.invariants.highestConfVersion(rangeId));
+    // Issued while the range is joint: the automatic leave moves the configuration one version on
+    // whatever this request does (seed 105830: that step was blamed on a request refused meanwhile).
+    const autoLeaveDue = this.jointPending(rangeId, confVersionBefore);
     const signature = changes.map((c) => `${c.op} ${c.storeId}`).join(', ');
     const unresolved = (this.unresolvedChanges.get(rangeId) ?? []).filter((u) => u.confVersion >= confVersionBefore);
     const othersUnresolved = unresolved.map((u) => u.signature);
@@ -353,7 +365,7 @@ export class SimNemesis {
         this.d.scheduler.after(3_000, this.self, () => {
           if (this.membershipChangesIssued !== issued) return;
           const now = this.descriptorOf(rangeId);
-          if (now !== undefined && now.epoch.confVersion > confVersionBefore) {
+          if (now !== undefined && now.epoch.confVersion > confVersionBefore + (autoLeaveDue ? 1 : 0)) {
             const ownChangesVisible = changes.every((c) => {
               const r = now.replicas.find((x) => String(x.storeId) === c.storeId);
               return c.op === 'REMOVE' ? r === undefined : c.op === 'ADD_LEARNER' ? r?.role === 'learner' : r !== undefined;
