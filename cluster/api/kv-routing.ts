@@ -49,7 +49,7 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
   const routed = routedReplica(node, h, key);
   if (routed !== undefined) return spec.local(routed);
   let lastError: KvError | undefined;
-  /** Set once the local replica answered without knowing a leader: ask the others instead. */
+  /** Set once the local replica answered NOT_LEADER: ask the others instead. */
   let avoidSelf = false;
   /**
    * Set once a forwarded attempt failed without an answer (it may have been received and applied).
@@ -95,7 +95,9 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
         // skips the first attempt should it commit after the retry: safe to ask again.
         (e.code === 'OUTCOME_UNKNOWN' && idempotent);
       if (!retry) throw finalError(e);
-      if (e.code === 'NOT_LEADER' && e.detail.leaderStoreId === undefined && target === node.storeId) avoidSelf = true;
+      // The local replica cannot serve it (no leader known, or — for a session read — it is behind
+      // the token and sends the reader to the leader): ask the others instead.
+      if (e.code === 'NOT_LEADER' && target === node.storeId) avoidSelf = true;
       await sleep(node.timers, Math.min(e.detail.retryAfterMs ?? 20 * (attempt + 1), Math.max(0, h.deadlineAtMs - node.clock.monotonicMs())));
     }
   }

@@ -219,9 +219,12 @@ export class Replica<R> {
         case 'unsafeLocal':
           this.runRead(read);
           break;
-        case 'session':
-          this.applyWaiting.push({ index: read.mode.minIndex, read });
+        case 'session': {
+          const refusal = this.sessionBeyondLog(read.mode.minIndex, notLeader);
+          if (refusal !== undefined) read.waiter.reject(refusal);
+          else this.applyWaiting.push({ index: read.mode.minIndex, read });
           break;
+        }
         case 'readIndex': {
           const ctx = `${this.readCtxPrefix}:${this.nextReadSeq++}`;
           const r = this.raw.readIndex(ctx);
@@ -234,6 +237,21 @@ export class Replica<R> {
       }
     }
     this.serveAppliedReads();
+  }
+
+  /**
+   * A session read whose token names an index beyond this replica's log is not waited on (it would
+   * hold a request slot until its deadline, and a forged token from the far future would hold it
+   * for nothing). The leader's log holds every committed entry, so beyond it the token is not one
+   * this range issued: refused. A follower may just be behind: the reader is sent to the leader.
+   */
+  private sessionBeyondLog(minIndex: number, notLeader: () => KvError): KvError | undefined {
+    const lastIndex = this.raw.raft.log.lastIndex();
+    if (minIndex <= lastIndex) return undefined;
+    if (this.isLeader()) {
+      return new KvError('INVALID_ARGUMENT', `the session token names index ${minIndex} of range ${this.rangeId}, beyond its log (last index ${lastIndex}): not a token this range issued`);
+    }
+    return notLeader();
   }
 
   private submitProposal(p: QueuedProposal<R>, notLeader: () => KvError): void {

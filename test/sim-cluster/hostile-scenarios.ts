@@ -3,7 +3,9 @@
  * peer can put into a cluster, in the whole-cluster simulator. hostile.test.ts asserts the outcome;
  * each was run against the code before its fix to see it fail.
  */
+import type { GetResponse__Output } from '../../proto/generated/rangekv/v1/GetResponse.js';
 import { storeId } from '../../proto/range-descriptor.js';
+import { decodeSessionToken, encodeSessionToken } from '../../proto/session-token.js';
 import { nodeId, type Message } from '../../raft/index.js';
 import { encodeCommand, type KvOp } from '../../cluster/kv/command.js';
 import type { KvError } from '../../proto/kv-error.js';
@@ -122,6 +124,45 @@ export async function forgedPeerTraffic(): Promise<{ verdicts: boolean[]; refuse
       // The refusals are the point here; everything else must still be clean.
       problems: c.problems().filter((p) => !p.startsWith('message refused')),
     };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Session reads carrying a token from the far future (index 2^35): before, each waited for its
+ * deadline holding a request slot (10,000 of them made a node answer OVERLOADED to everyone). Now
+ * the leader refuses such a token at once, and a follower sends the reader to the leader, which
+ * refuses it; a follower that is merely behind a real token still serves the read through the leader.
+ */
+export async function sessionTokensFromTheFuture(): Promise<{ answers: string[]; slowestMs: number; putDuringMs: number; behindFollower: string | null | KvError; followerWasBehind: boolean; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 7 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 3, 10_000);
+    const leader = c.leaderOf()!;
+    const follower = c.world.storeIds.find((s) => s !== leader)!;
+    await c.put(leader, 'a', 'v1');
+    const future = Buffer.from(encodeSessionToken(new Map([[1, 2 ** 35]])));
+    const started = c.scheduler.nowMs;
+    const reads = Array.from({ length: 200 }, (_, i) =>
+      c.settle(c.world.callStore<GetResponse__Output>({ id: c.client.id, owner: c.client }, storeId(i % 2 === 0 ? leader : follower), 'kv', 'Get', { header: { sessionToken: future }, key: Buffer.from('a'), consistency: 'READ_CONSISTENCY_SESSION' }, started + 10_000)),
+    );
+    const put = c.put(leader, 'b', 'during');
+    const outcomes = await Promise.all(reads);
+    const putDone = await put;
+    const putDuringMs = 'ok' in putDone ? c.scheduler.nowMs - started : Infinity;
+    const slowestMs = c.scheduler.nowMs - started;
+    const answers = [...new Set(outcomes.map((o) => ('error' in o ? o.error.code : 'ok')))];
+    // A follower that really is behind: its link from the leader is cut while a write lands, and
+    // the read reaches it the moment the link heals, before the entry does.
+    c.cut(leader, follower);
+    const w = await c.put(leader, 'a', 'v2');
+    const token = 'ok' in w ? w.ok.header?.sessionToken ?? Buffer.alloc(0) : Buffer.alloc(0);
+    const followerLastIndex = c.replica(follower)!.raw.raft.log.lastIndex();
+    c.uncut(leader, follower);
+    const behind = await c.settle(c.world.callStore<GetResponse__Output>({ id: c.client.id, owner: c.client }, storeId(follower), 'kv', 'Get', { header: { sessionToken: token }, key: Buffer.from('a'), consistency: 'READ_CONSISTENCY_SESSION' }, c.scheduler.nowMs + 5_000));
+    const tokenIndex = decodeSessionToken(token).get(1) ?? 0;
+    return { answers, slowestMs, putDuringMs, behindFollower: valueOf(behind), followerWasBehind: tokenIndex > followerLastIndex, problems: c.problems() };
   } finally {
     c.close();
   }

@@ -3,7 +3,7 @@
  * replicated fences a replica, and no peer message stops a loop or enters the log unchecked.
  */
 import { describe, expect, it } from 'vitest';
-import { forgedPeerTraffic, invalidCommandsInTheLog } from './hostile-scenarios.js';
+import { forgedPeerTraffic, invalidCommandsInTheLog, sessionTokensFromTheFuture } from './hostile-scenarios.js';
 
 describe('whole-cluster simulator: hostile input', () => {
   it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
@@ -29,5 +29,15 @@ describe('whole-cluster simulator: hostile input', () => {
     expect(r.stillLeader).toBe(true);
     expect(r.lastIndexAfter).toBe(r.lastIndexBefore);
     expect(r.afterWrite).toBe('acked');
+  });
+
+  it('session reads with a token from the future are refused at once on every path, without holding request slots; a follower merely behind still serves through the leader', async () => {
+    const r = await sessionTokensFromTheFuture();
+    expect(r.problems).toEqual([]);
+    expect(r.answers).toEqual(['INVALID_ARGUMENT']);
+    expect(r.slowestMs).toBeLessThan(1_000); // not their 10 s deadline
+    expect(r.putDuringMs).toBeLessThan(1_000);
+    expect(r.followerWasBehind).toBe(true);
+    expect(r.behindFollower).toBe('v2');
   });
 });
