@@ -3,6 +3,7 @@
  * peer can put into a cluster, in the whole-cluster simulator. hostile.test.ts asserts the outcome;
  * each was run against the code before its fix to see it fail.
  */
+import type Database from 'better-sqlite3';
 import type { GetResponse__Output } from '../../proto/generated/rangekv/v1/GetResponse.js';
 import { storeId } from '../../proto/range-descriptor.js';
 import { decodeSessionToken, encodeSessionToken } from '../../proto/session-token.js';
@@ -163,6 +164,39 @@ export async function sessionTokensFromTheFuture(): Promise<{ answers: string[];
     const behind = await c.settle(c.world.callStore<GetResponse__Output>({ id: c.client.id, owner: c.client }, storeId(follower), 'kv', 'Get', { header: { sessionToken: token }, key: Buffer.from('a'), consistency: 'READ_CONSISTENCY_SESSION' }, c.scheduler.nowMs + 5_000));
     const tokenIndex = decodeSessionToken(token).get(1) ?? 0;
     return { answers, slowestMs, putDuringMs, behindFollower: valueOf(behind), followerWasBehind: tokenIndex > followerLastIndex, problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Crash-only under a storage failure (issue 9, item 4): the leader's disk fills up under a write.
+ * Its loop must not live on as a zombie leader: the process exits (code 74) at once, and the
+ * survivors elect a leader that serves writes within 2 election timeouts of the failure.
+ */
+export async function leaderDiskFull(): Promise<{ exits: { storeId: number; code: number }[]; failoverMs: number | undefined; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 8 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 3, 10_000);
+    const leader = c.leaderOf()!;
+    for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
+    const db = (c.node(leader) as unknown as { store: { db: Database.Database } }).store.db;
+    db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+    void c.put(leader, 'big', 'x'.repeat(64 << 10));
+    await c.until(() => c.world.unexpectedExits.length > 0, 5_000);
+    const failedAt = c.world.unexpectedExits[0]?.atMs ?? c.scheduler.nowMs;
+    let failoverMs: number | undefined;
+    const survivors = c.world.storeIds.filter((s) => s !== leader);
+    for (let i = 0; failoverMs === undefined && c.scheduler.nowMs - failedAt < 10_000; i++) {
+      const r = await c.put(survivors[i % survivors.length]!, 'after', 'x', {}, 300);
+      if ('ok' in r) failoverMs = c.scheduler.nowMs - failedAt;
+      else await c.run(20);
+    }
+    return {
+      exits: c.world.unexpectedExits.map((e) => ({ storeId: e.storeId, code: e.code })),
+      failoverMs,
+      problems: c.problems().filter((p) => !p.startsWith(`node ${leader} exited`)),
+    };
   } finally {
     c.close();
   }

@@ -3,7 +3,8 @@
  * replicated fences a replica, and no peer message stops a loop or enters the log unchecked.
  */
 import { describe, expect, it } from 'vitest';
-import { forgedPeerTraffic, invalidCommandsInTheLog, sessionTokensFromTheFuture } from './hostile-scenarios.js';
+import { nodeExitCodes } from '../../cluster/node/node.js';
+import { forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, sessionTokensFromTheFuture } from './hostile-scenarios.js';
 
 describe('whole-cluster simulator: hostile input', () => {
   it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
@@ -39,5 +40,14 @@ describe('whole-cluster simulator: hostile input', () => {
     expect(r.putDuringMs).toBeLessThan(1_000);
     expect(r.followerWasBehind).toBe(true);
     expect(r.behindFollower).toBe('v2');
+  });
+
+  it('a leader whose disk fills up exits at once (crash-only: no zombie leader) and a new leader serves writes within 2 election timeouts', async () => {
+    const r = await leaderDiskFull();
+    expect(r.problems).toEqual([]);
+    expect(r.exits).toHaveLength(1);
+    expect(r.exits[0]!.code).toBe(nodeExitCodes.storageFailed);
+    expect(r.failoverMs).toBeDefined();
+    expect(r.failoverMs!).toBeLessThanOrEqual(2_000);
   });
 });
