@@ -11,6 +11,8 @@ export interface ChannelPoolOptions {
   readonly reconnectBackoffMaxMs: number;
   /** Largest answer accepted (a scan page). */
   readonly receiveMessageBytesMax: number;
+  /** TLS (CA, and this client's certificate and key if it has one); null: plaintext. */
+  readonly tls: { readonly ca: Buffer; readonly cert: Buffer | null; readonly key: Buffer | null } | null;
 }
 
 /** One gRPC channel (and KV stub) per address, created on first use; `close` closes them all. */
@@ -18,7 +20,12 @@ export class ChannelPool {
   private readonly stubs = new Map<string, KVClient>();
   private closed = false;
 
-  constructor(private readonly options: ChannelPoolOptions) {}
+  private readonly credentials: grpc.ChannelCredentials;
+
+  constructor(private readonly options: ChannelPoolOptions) {
+    const t = options.tls;
+    this.credentials = t === null ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(t.ca, t.key, t.cert);
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -31,7 +38,7 @@ export class ChannelPool {
     if (s === undefined) {
       const o = this.options;
       const KV = kvProto().rangekv.v1.KV;
-      s = new KV(address, grpc.credentials.createInsecure(), {
+      s = new KV(address, this.credentials, {
         'grpc.keepalive_time_ms': o.keepaliveTimeMs,
         'grpc.keepalive_timeout_ms': o.keepaliveTimeoutMs,
         'grpc.keepalive_permit_without_calls': 1,

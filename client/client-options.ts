@@ -30,6 +30,18 @@ export interface RangekvClientOptions {
   readonly receiveMessageBytesMax?: number;
   /** Monotonic clock for deadlines. Default performance.now. */
   readonly nowMs?: () => number;
+  /**
+   * TLS to the nodes (a cluster started with --tls-*): the cluster's CA certificate, and optionally
+   * this client's certificate and key (PEM), needed for admin calls. Default: plaintext, for
+   * clusters started with --insecure.
+   */
+  readonly tls?: ClientTls;
+}
+
+export interface ClientTls {
+  readonly ca: Uint8Array | string;
+  readonly cert?: Uint8Array | string;
+  readonly key?: Uint8Array | string;
 }
 
 export interface ResolvedClientOptions {
@@ -45,6 +57,7 @@ export interface ResolvedClientOptions {
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
   readonly receiveMessageBytesMax: number;
+  readonly tls: { readonly ca: Buffer; readonly cert: Buffer | null; readonly key: Buffer | null } | null;
 }
 
 const addressPattern = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
@@ -73,8 +86,24 @@ export function resolveClientOptions(o: RangekvClientOptions): ResolvedClientOpt
     keepaliveTimeMs: positive(o.keepaliveTimeMs ?? 10_000, 'keepaliveTimeMs'),
     keepaliveTimeoutMs: positive(o.keepaliveTimeoutMs ?? 5_000, 'keepaliveTimeoutMs'),
     receiveMessageBytesMax: positiveInt(o.receiveMessageBytesMax ?? 64 * 1024 * 1024, 'receiveMessageBytesMax'),
+    tls: o.tls === undefined ? null : resolveTls(o.tls),
   };
   return Object.freeze(r);
+}
+
+function resolveTls(t: ClientTls): NonNullable<ResolvedClientOptions['tls']> {
+  const pem = (v: Uint8Array | string | undefined, what: string): Buffer | null => {
+    if (v === undefined) return null;
+    const b = typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    if (!b.toString('latin1').includes('-----BEGIN')) throw invalid(`tls.${what} must be PEM text`);
+    return b;
+  };
+  const ca = pem(t.ca, 'ca');
+  if (ca === null) throw invalid('tls.ca (the cluster CA certificate) is required for TLS');
+  const cert = pem(t.cert, 'cert');
+  const key = pem(t.key, 'key');
+  if ((cert === null) !== (key === null)) throw invalid('tls.cert and tls.key go together');
+  return { ca, cert, key };
 }
 
 export function positive(v: number, what: string): number {

@@ -65,6 +65,7 @@ export class RangekvClient {
       reconnectBackoffInitialMs: 100,
       reconnectBackoffMaxMs: 2_000,
       receiveMessageBytesMax: o.receiveMessageBytesMax,
+      tls: o.tls,
     });
     this.cache = new RangeCache({ rangesMax: o.rangeCacheRangesMax });
     this.router = new Router(this.cache, this.book, rng, (address, key, end, limit, ctx) => this.locateOn(address, key, end, limit, ctx), {

@@ -25,7 +25,8 @@ export type KvErrorCode =
   | 'TXN_ABORTED'
   | 'SHUTTING_DOWN'
   | 'STORAGE_FAILED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'PERMISSION_DENIED';
 
 export const kvErrorCodes: readonly KvErrorCode[] = [
   'NOT_LEADER',
@@ -43,6 +44,7 @@ export const kvErrorCodes: readonly KvErrorCode[] = [
   'SHUTTING_DOWN',
   'STORAGE_FAILED',
   'INTERNAL',
+  'PERMISSION_DENIED',
 ];
 
 /** A range's layout as errors carry it (EPOCH_MISMATCH) — the wire form of RangeDescriptor. */
@@ -94,6 +96,7 @@ export class KvError extends Error {
       case 'OVERLOADED':
       case 'DEADLINE_EXCEEDED':
       case 'CLUSTER_MISMATCH':
+      case 'PERMISSION_DENIED':
       case 'TXN_CONFLICT':
       case 'TXN_ABORTED':
       case 'SHUTTING_DOWN':
@@ -127,6 +130,7 @@ const grpcCodeOf: Record<KvErrorCode, GrpcStatus> = {
   SHUTTING_DOWN: GrpcStatus.UNAVAILABLE,
   STORAGE_FAILED: GrpcStatus.INTERNAL,
   INTERNAL: GrpcStatus.INTERNAL,
+  PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
 };
 
 /** The standard gRPC trailer for rich error details: a serialized google.rpc.Status. */

@@ -67,6 +67,7 @@ export async function startRangekvCluster(o: RangekvClusterOptions, procs: Proce
         '--log-level',
         o.logLevel,
         ...(o.leaseReads ? ['--lease-reads'] : []),
+        '--insecure',
       ];
       const p = procs.spawnLogged(`${o.name} store ${s.storeId}`, process.execPath, args, logPath);
       processes.push(p);

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { RangekvClient } from '../../client/rangekv-client.js';
 import { fromHex, toBytes, toHex, toText } from '../../client/bytes.js';
 import { readConsistencies, type ReadConsistency } from '../../client/call-options.js';
-import { isAddress } from '../../client/client-options.js';
+import { isAddress, type ClientTls } from '../../client/client-options.js';
 import type { KeyValue } from '../../client/results.js';
+import { registerCert } from './cli-cert.js';
 import { registerDemo } from './cli-demo.js';
 import { ConfigError, loadClusterConfig } from '../config/cluster-config.js';
 import { KvError } from '../../proto/kv-error.js';
 import type { NodeOptions } from '../config/node-options.js';
 import { exitCodes, type CliContext, type CliDeps, type CliIo, type CommandRegistrar } from './cli-context.js';
 import { storeId, type StoreId } from '../../proto/range-descriptor.js';
+import { insecureNetwork, type NetworkSecurity } from '../grpc/network-security.js';
+import { ReloadableTlsIdentity } from '../grpc/tls-credentials.js';
 
 /**
  * `rangekv`: the command line. `main(argv, io)` is the whole program, testable in-process: it
@@ -26,11 +29,11 @@ import { storeId, type StoreId } from '../../proto/range-descriptor.js';
 export { exitCodes, type CliContext, type CliDeps, type CliIo, type CommandRegistrar } from './cli-context.js';
 
 /** The node is loaded only by `start`, so `kv` commands do not pay for the storage engine. */
-const defaultDeps: CliDeps = { startNode: async (options) => (await import('../grpc/start-node.js')).startNode(options) };
+const defaultDeps: CliDeps = { startNode: async (options, security) => (await import('../grpc/start-node.js')).startNode(options, security) };
 
 export const defaultAddress = '127.0.0.1:7001';
 
-export const commandRegistrars: CommandRegistrar[] = [registerStart, registerKv, registerDemo];
+export const commandRegistrars: CommandRegistrar[] = [registerStart, registerKv, registerDemo, registerCert];
 
 export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = defaultDeps, registrars: readonly CommandRegistrar[] = commandRegistrars): Promise<number> {
   const ctx: CliContext = { io, deps, exitCode: exitCodes.ok };
@@ -90,6 +93,11 @@ interface StartFlags {
   readonly logLevel: string;
   readonly tickMs?: number;
   readonly leaseReads?: boolean;
+  readonly insecure?: boolean;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
+  readonly admins: readonly string[];
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -105,7 +113,12 @@ function registerStart(program: Command, ctx: CliContext): void {
     .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
     .option('--tick-ms <ms>', 'raft tick length (default 100)', positiveInt)
     .option('--lease-reads', 'serve linearizable reads from a leader lease')
-    .addHelpText('after', '\nExample:\n  rangekv start --config cluster.json --store-id 1 --data-dir ./data/1')
+    .option('--tls-cert <file>', "this node's certificate (rangekv cert create-node)")
+    .option('--tls-key <file>', "this node's private key")
+    .option('--tls-ca <file>', "the cluster's CA certificate (rangekv cert create-ca)")
+    .option('--admins <names>', 'client certificate names allowed to use the Admin API (default: root)', nameList, ['root'])
+    .option('--insecure', 'plaintext and no authentication: anyone who can reach the port controls the cluster (demos and tests only)')
+    .addHelpText('after', '\nExamples:\n  rangekv start --config cluster.json --store-id 1 --data-dir ./data/1 --tls-cert certs/node.1.crt --tls-key certs/node.1.key --tls-ca certs/ca.crt\n  rangekv start --config cluster.json --store-id 1 --data-dir ./data/1 --insecure')
     .action(async (flags: StartFlags) => {
       ctx.exitCode = await runStart(flags, ctx);
     });
@@ -133,13 +146,46 @@ async function runStart(f: StartFlags, ctx: CliContext): Promise<number> {
     ...(f.tickMs !== undefined ? { tickMs: f.tickMs } : {}),
     ...(f.leaseReads === true ? { leaseReads: true } : {}),
   };
+  const security = networkSecurity(f);
   const stopRequested = ctx.io.shutdownSignal();
-  const node = await ctx.deps.startNode(options);
-  ctx.io.stderr(`rangekv: store ${node.storeId} of cluster ${cluster.clusterId} serving on ${node.address} (Ctrl-C to stop)\n`);
+  const node = await ctx.deps.startNode(options, security);
+  if (security.mode === 'tls') {
+    const identity = security.identity;
+    ctx.io.onReloadSignal?.(() => {
+      try {
+        const { validTo } = identity.reload();
+        logger.info({ cert: identity.files.certFile, validTo }, 'certificates reloaded (SIGHUP)');
+      } catch (e) {
+        logger.error({ err: e }, 'certificates not reloaded (SIGHUP); the current ones stay in use');
+      }
+    });
+  }
+  const mode = security.mode === 'tls' ? 'mutual TLS' : 'INSECURE: plaintext, no authentication';
+  ctx.io.stderr(`rangekv: store ${node.storeId} of cluster ${cluster.clusterId} serving on ${node.address} (${mode}; Ctrl-C to stop)\n`);
   const signal = await stopRequested;
   ctx.io.stderr(`rangekv: ${signal}: stopping store ${node.storeId}\n`);
   await node.stop(signal);
   return exitCodes.ok;
+}
+
+/** `--insecure`, or all three `--tls-*` files: a node never runs in plaintext by accident. */
+function networkSecurity(f: StartFlags): NetworkSecurity {
+  const tls = [f.tlsCert, f.tlsKey, f.tlsCa];
+  const given = tls.filter((x) => x !== undefined).length;
+  if (f.insecure === true) {
+    if (given > 0) throw new UsageError('--insecure and --tls-* exclude each other');
+    return insecureNetwork;
+  }
+  if (given !== 3) {
+    throw new UsageError('give --tls-cert, --tls-key and --tls-ca (see `rangekv cert --help`), or --insecure to run without TLS and authentication');
+  }
+  return { mode: 'tls', identity: new ReloadableTlsIdentity({ certFile: f.tlsCert!, keyFile: f.tlsKey!, caFile: f.tlsCa! }), adminNames: new Set(f.admins) };
+}
+
+function nameList(v: string): string[] {
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.length === 0) throw new InvalidArgumentError('expected comma-separated names');
+  return names;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -151,6 +197,9 @@ interface ClientFlags {
   readonly timeoutMs?: number;
   readonly hex?: boolean;
   readonly json?: boolean;
+  readonly tlsCa?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
 }
 
 function registerKv(program: Command, ctx: CliContext): void {
@@ -255,12 +304,36 @@ function withClientFlags(cmd: Command): Command {
     .addOption(new Option('--consistency <level>', 'read consistency (reads only; default linearizable)').choices(readConsistencies))
     .option('--timeout-ms <ms>', 'time allowed for the call, retries included (default 10000)', positiveInt)
     .option('--hex', 'keys and values are given and printed as hex')
-    .option('--json', 'print JSON (one object per line)');
+    .option('--json', 'print JSON (one object per line)')
+    .option('--tls-ca <file>', "the cluster's CA certificate: connect with TLS (default: $RANGEKV_TLS_CA; plaintext without)")
+    .option('--tls-cert <file>', 'this client\'s certificate (default: $RANGEKV_TLS_CERT)')
+    .option('--tls-key <file>', 'this client\'s private key (default: $RANGEKV_TLS_KEY)');
+}
+
+/** The client's TLS files, from flags or the environment; undefined: plaintext. */
+function clientTls(flags: ClientFlags, env: CliIo['env']): ClientTls | undefined {
+  const ca = flags.tlsCa ?? env['RANGEKV_TLS_CA'];
+  const cert = flags.tlsCert ?? env['RANGEKV_TLS_CERT'];
+  const key = flags.tlsKey ?? env['RANGEKV_TLS_KEY'];
+  if (ca === undefined) {
+    if (cert !== undefined || key !== undefined) throw new UsageError('--tls-cert and --tls-key need --tls-ca');
+    return undefined;
+  }
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const read = (path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return { ca: read(ca), ...(cert !== undefined && key !== undefined ? { cert: read(cert), key: read(key) } : {}) };
 }
 
 async function withClient(flags: ClientFlags, ctx: CliContext, body: (client: RangekvClient) => Promise<number>): Promise<number> {
   const addresses = flags.addresses ?? addressListFrom(ctx.io.env['RANGEKV_ADDRESSES'] ?? defaultAddress, 'RANGEKV_ADDRESSES');
-  const client = await RangekvClient.connect({ addresses, ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}) });
+  const tls = clientTls(flags, ctx.io.env);
+  const client = await RangekvClient.connect({ addresses, ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}), ...(tls !== undefined ? { tls } : {}) });
   try {
     return await body(client);
   } finally {
@@ -346,14 +419,19 @@ export function processIo(): CliIo {
     env: process.env,
     shutdownSignal: () =>
       new Promise<string>((resolve) => {
+        // One stop, however many signals ask for it: Ctrl-C reaches every process of the terminal's
+        // group and a supervisor (the demo) may send SIGTERM too. The handler stays installed, so a
+        // second signal cannot kill the process halfway through its graceful stop.
+        let stopping = false;
         const on = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', on);
-          process.off('SIGTERM', on);
+          if (stopping) return;
+          stopping = true;
           resolve(signal);
         };
         process.on('SIGINT', on);
         process.on('SIGTERM', on);
       }),
+    onReloadSignal: (handler) => void process.on('SIGHUP', handler),
   };
 }
 

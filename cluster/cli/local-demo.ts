@@ -54,7 +54,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       config.stores.map(async (s) => {
         const dir = join(dataDir, `store-${s.storeId}`);
         const log = createWriteStream(join(dataDir, `store-${s.storeId}.log`), { flags: 'a' });
-        const args = [o.cliPath, 'start', '--config', configPath, '--store-id', String(s.storeId), '--data-dir', dir, '--log-level', o.logLevel];
+        // The demo is a local playground: plaintext, and it says so in its banner.
+        const args = [o.cliPath, 'start', '--config', configPath, '--store-id', String(s.storeId), '--data-dir', dir, '--log-level', o.logLevel, '--insecure'];
         const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         procs.push(p);
         p.stdout?.pipe(log);
@@ -70,6 +71,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   o.out(`rangekv demo: ${o.nodes} nodes on 127.0.0.1, ranges split at ${o.splitKeys.map((k) => JSON.stringify(k)).join(', ') || '(none)'}`);
   for (const s of config.stores) o.out(`  store ${s.storeId}  ${s.address}  log ${join(dataDir, `store-${s.storeId}.log`)}`);
   o.out(`data and cluster config in ${dataDir}`);
+  o.out('INSECURE: plaintext, no authentication (--insecure); for production see the README: rangekv cert and --tls-*');
   o.out('');
   o.out('try it from another terminal:');
   o.out(`  export RANGEKV_ADDRESSES=${addresses}`);

@@ -7,6 +7,11 @@ import { GrpcPeerCalls } from './grpc-peer-calls.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { internalHandlers } from './internal-grpc.js';
 import { adminHandlers, kvHandlers } from './service-bindings.js';
+import { accessPolicy, callerIdentity, channelCredentials, serverCredentials, type NetworkSecurity } from './network-security.js';
+import type { KvError } from '../../proto/kv-error.js';
+import { adminRefusal } from '../security/access-policy.js';
+import { realClock } from '../ports/real-ports.js';
+import { LogLimiter } from '../util/log-limiter.js';
 
 export interface GrpcNetworkOptions {
   readonly clusterId: string;
@@ -16,30 +21,47 @@ export interface GrpcNetworkOptions {
   /** Address to dial for each peer store. */
   readonly peers: ReadonlyMap<StoreId, string>;
   readonly logger: Logger;
+  /** Plaintext and open, or mutual TLS with per-call authorization. */
+  readonly security: NetworkSecurity;
 }
 
 /** The node on a real network: one gRPC server for its services, gRPC clients to its peers. */
 export class GrpcNetwork implements NodeNetwork {
   private server: grpc.Server | undefined;
   private links: { transport: GrpcTransport; calls: GrpcPeerCalls } | undefined;
+  /** Calls refused for their caller's certificate (admin without an admin certificate, internal without a node one). */
+  refusedCalls = 0;
+  private readonly refusalLogs = new LogLimiter(realClock);
 
   constructor(private readonly o: GrpcNetworkOptions) {}
 
   connect(onPeerUnreachable: (store: StoreId) => void): PeerLinks {
-    const transport = new GrpcTransport({ clusterId: this.o.clusterId, storeId: this.o.storeId, peers: this.o.peers, logger: this.o.logger, onUnreachable: onPeerUnreachable });
-    const calls = new GrpcPeerCalls(this.o.peers);
+    const credentials = channelCredentials(this.o.security);
+    const transport = new GrpcTransport({ clusterId: this.o.clusterId, storeId: this.o.storeId, peers: this.o.peers, logger: this.o.logger, onUnreachable: onPeerUnreachable, credentials });
+    const calls = new GrpcPeerCalls(this.o.peers, credentials);
     this.links = { transport, calls };
     return this.links;
   }
 
   async serve(services: NodeServices): Promise<string> {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+    const policy = accessPolicy(this.o.security);
+    const refused = (error: KvError, details: Record<string, unknown>): void => {
+      this.refusedCalls++;
+      const allowed = this.refusalLogs.allow(error.code);
+      if (allowed !== undefined) this.o.logger.warn({ ...details, code: error.code, reason: error.message, suppressed: allowed.suppressed }, 'call refused');
+    };
+    const adminGate = (call: grpc.ServerUnaryCall<unknown, unknown>): KvError | undefined => {
+      const refusal = adminRefusal(policy, callerIdentity(call));
+      if (refusal !== undefined) refused(refusal, { peer: call.getPeer(), service: 'admin' });
+      return refusal;
+    };
     server.addService(kvProto().rangekv.v1.KV.service, kvHandlers(services.kv, this.o.logger));
-    server.addService(adminProto().rangekv.v1.Admin.service, adminHandlers(services.admin, this.o.logger));
-    server.addService(internalProto().rangekv.internal.v1.Internal.service, internalHandlers(services.internal));
+    server.addService(adminProto().rangekv.v1.Admin.service, adminHandlers(services.admin, this.o.logger, adminGate));
+    server.addService(internalProto().rangekv.internal.v1.Internal.service, internalHandlers(services.internal, { policy, refused }));
     const address = this.o.listenAddress;
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err)));
+      server.bindAsync(address, serverCredentials(this.o.security), (err, p) => (err === null ? resolve(p) : reject(err)));
     });
     this.server = server;
     return `${address.slice(0, address.lastIndexOf(':'))}:${port}`;

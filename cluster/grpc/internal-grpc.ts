@@ -9,13 +9,36 @@ import type { RangeInfoResponse } from '../../proto/generated/rangekv/internal/v
 import type { SnapshotChunk__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
 import type { SnapshotResult } from '../../proto/generated/rangekv/internal/v1/SnapshotResult.js';
 import { KvError, toServiceError } from '../../proto/kv-error.js';
+import type { PeerCertificate } from 'node:tls';
+import { internalRefusal, type AccessPolicy } from '../security/access-policy.js';
 import type { InternalApi } from '../transport/internal-api.js';
+import { callerIdentity } from './network-security.js';
+
+/**
+ * Who may use the Internal service: node certificates only, each batch and snapshot claiming a
+ * store its certificate names. A refusal is counted and logged (at a bounded rate) by `refused`.
+ */
+export interface InternalGate {
+  readonly policy: AccessPolicy;
+  refused(error: KvError, details: Record<string, unknown>): void;
+}
 
 /** The Internal service's gRPC binding: streams and unary calls onto the transport-neutral InternalApi. */
-export function internalHandlers(api: InternalApi): InternalHandlers {
+export function internalHandlers(api: InternalApi, gate: InternalGate): InternalHandlers {
+  const check = (call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null; getPeer(): string }, claimedStore?: number): KvError | undefined => {
+    const refusal = internalRefusal(gate.policy, callerIdentity(call), claimedStore);
+    if (refusal !== undefined) gate.refused(refusal, { peer: call.getPeer(), claimedStore });
+    return refusal;
+  };
   return {
     Raft: (call: grpc.ServerDuplexStream<RaftBatch__Output, RaftBatchReply>) => {
       call.on('data', (batch: RaftBatch__Output) => {
+        const refusal = check(call, Number(batch.fromStoreId));
+        if (refusal !== undefined) {
+          call.write({ errorCode: refusal.code, message: refusal.message });
+          call.end();
+          return;
+        }
         const verdict = api.raftBatch(batch);
         if (verdict.accepted) return;
         call.write(verdict.reply);
@@ -27,22 +50,52 @@ export function internalHandlers(api: InternalApi): InternalHandlers {
       call.on('end', () => call.end());
     },
     Snapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotResult>, callback: grpc.sendUnaryData<SnapshotResult>) => {
-      const messages = call[Symbol.asyncIterator]() as AsyncIterator<SnapshotChunk__Output>;
+      const refusal = check(call);
+      if (refusal !== undefined) {
+        callback(null, { applied: false, errorCode: refusal.code, message: refusal.message });
+        return;
+      }
+      const messages = claimChecked(call[Symbol.asyncIterator]() as AsyncIterator<SnapshotChunk__Output>, (store) => check(call, store));
       api.snapshot(messages).then(
         (r) => callback(null, r),
-        (e: unknown) => callback(null, { applied: false, errorCode: 'INTERNAL', message: String(e) }),
+        (e: unknown) => callback(null, e instanceof KvError ? { applied: false, errorCode: e.code, message: e.message } : { applied: false, errorCode: 'INTERNAL', message: String(e) }),
       );
     },
     Hello: (call: grpc.ServerUnaryCall<HelloRequest__Output, HelloResponse>, callback: grpc.sendUnaryData<HelloResponse>) => {
-      unaryCall(() => api.hello(call.request), callback);
+      unaryCall(() => api.hello(call.request), callback, check(call));
     },
     RangeInfo: (call: grpc.ServerUnaryCall<RangeInfoRequest__Output, RangeInfoResponse>, callback: grpc.sendUnaryData<RangeInfoResponse>) => {
-      unaryCall(() => api.rangeInfo(call.request), callback);
+      unaryCall(() => api.rangeInfo(call.request), callback, check(call));
     },
   };
 }
 
-function unaryCall<Res>(fn: () => Res, callback: grpc.sendUnaryData<Res>): void {
+/** The snapshot stream with its header's sender checked against the certificate first. */
+async function* claimCheckedGen(messages: AsyncIterator<SnapshotChunk__Output>, check: (store: number) => KvError | undefined): AsyncGenerator<SnapshotChunk__Output, undefined> {
+  const first = await messages.next();
+  if (first.done === true) return undefined;
+  const header = first.value.header;
+  if (header !== null) {
+    const refusal = check(Number(header.fromStoreId));
+    if (refusal !== undefined) throw refusal;
+  }
+  yield first.value;
+  for (;;) {
+    const next = await messages.next();
+    if (next.done === true) return undefined;
+    yield next.value;
+  }
+}
+
+function claimChecked(messages: AsyncIterator<SnapshotChunk__Output>, check: (store: number) => KvError | undefined): AsyncIterator<SnapshotChunk__Output> {
+  return claimCheckedGen(messages, check);
+}
+
+function unaryCall<Res>(fn: () => Res, callback: grpc.sendUnaryData<Res>, refusal?: KvError): void {
+  if (refusal !== undefined) {
+    callback(toServiceError(refusal));
+    return;
+  }
   let res: Res;
   try {
     res = fn();

@@ -6,9 +6,17 @@ import { KvError, toServiceError } from '../../proto/kv-error.js';
 import type { AdminApi, KvApi, ServiceMethod } from '../api/service-types.js';
 import { deadlineFromGrpc } from './grpc-deadline.js';
 
+/** Decides, before a call runs, whether its caller may make it (undefined: yes). */
+export type CallGate = (call: grpc.ServerUnaryCall<unknown, unknown>) => KvError | undefined;
+
 /** One transport-neutral service method as a gRPC unary handler: deadline in, KvError out as a status. */
-function unary<Req, Res>(log: Logger, fn: ServiceMethod<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(log: Logger, fn: ServiceMethod<Req, Res>, gate?: CallGate): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    const refused = gate?.(call);
+    if (refused !== undefined) {
+      callback(toServiceError(refused));
+      return;
+    }
     let promise: Promise<Res>;
     try {
       promise = fn(call.request, deadlineFromGrpc(call.getDeadline()));
@@ -41,10 +49,10 @@ export function kvHandlers(api: KvApi, log: Logger): KVHandlers {
   };
 }
 
-export function adminHandlers(api: AdminApi, log: Logger): AdminHandlers {
+export function adminHandlers(api: AdminApi, log: Logger, gate?: CallGate): AdminHandlers {
   return {
-    Status: unary(log, api.Status),
-    TransferLeader: unary(log, api.TransferLeader),
-    ChangeReplicas: unary(log, api.ChangeReplicas),
+    Status: unary(log, api.Status, gate),
+    TransferLeader: unary(log, api.TransferLeader, gate),
+    ChangeReplicas: unary(log, api.ChangeReplicas, gate),
   };
 }

@@ -231,7 +231,7 @@ describe('rangekv start', () => {
     const f = fakeNode();
     const io = new TestIo();
     const done = main(
-      ['start', '--config', config, '--store-id', '2', '--data-dir', '/tmp/rangekv-2', '--listen', '127.0.0.1:9002', '--peer', '1=127.0.0.1:9101', '--log-level', 'debug', '--tick-ms', '50', '--lease-reads'],
+      ['start', '--config', config, '--store-id', '2', '--data-dir', '/tmp/rangekv-2', '--listen', '127.0.0.1:9002', '--peer', '1=127.0.0.1:9101', '--log-level', 'debug', '--tick-ms', '50', '--lease-reads', '--insecure'],
       io,
       f.deps,
     );
@@ -259,7 +259,7 @@ describe('rangekv start', () => {
     const f = fakeNode();
     const io = new TestIo();
     io.sendSignal('SIGINT');
-    expect(await main(['start', '--config', config, '--store-id', '1', '--data-dir', '/tmp/x'], io, f.deps)).toBe(0);
+    expect(await main(['start', '--config', config, '--store-id', '1', '--data-dir', '/tmp/x', '--insecure'], io, f.deps)).toBe(0);
     expect(f.stopped).toEqual(['SIGINT']);
   });
 
@@ -281,7 +281,7 @@ describe('rangekv start', () => {
         throw new KvError('STORAGE_FAILED', 'disk full');
       },
     };
-    const r = await run(['start', '--config', config, '--store-id', '1', '--data-dir', '/tmp/x'], {}, deps);
+    const r = await run(['start', '--config', config, '--store-id', '1', '--data-dir', '/tmp/x', '--insecure'], {}, deps);
     expect(r.code).toBe(exitCodes.databaseError);
     expect(r.io.err).toContain('STORAGE_FAILED');
   });

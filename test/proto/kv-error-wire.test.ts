@@ -56,6 +56,7 @@ const errorCodeNumber: Record<KvErrorCode, number> = {
   SHUTTING_DOWN: 13,
   STORAGE_FAILED: 14,
   INTERNAL: 15,
+  PERMISSION_DENIED: 16,
 };
 
 const range: RangeDescriptorWire = {

@@ -17,6 +17,7 @@ export const ErrorCode = {
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   STORAGE_FAILED: 'STORAGE_FAILED',
   INTERNAL: 'INTERNAL',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
 } as const;
 
 export type ErrorCode =
@@ -52,5 +53,7 @@ export type ErrorCode =
   | 14
   | 'INTERNAL'
   | 15
+  | 'PERMISSION_DENIED'
+  | 16
 
 export type ErrorCode__Output = typeof ErrorCode[keyof typeof ErrorCode]

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { KvError } from '../../proto/kv-error.js';
+
+/** The files of a node's (or client's) TLS identity: its certificate and key, and the cluster's CA. */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+type CaListener = (update: { caCertificate: Buffer } | null) => void;
+type IdentityListener = (update: { certificate: Buffer; privateKey: Buffer } | null) => void;
+
+/**
+ * A TLS identity read from files, handed to gRPC's certificate-provider credentials so that
+ * `reload()` (on SIGHUP) swaps certificates under a running server and its peer channels: new
+ * connections use the new ones, established ones keep theirs. A reload that cannot read or parse the
+ * files throws and keeps the current identity (a half-written file never takes a node down).
+ */
+export class ReloadableTlsIdentity implements grpc.experimental.CertificateProvider {
+  private ca: Buffer;
+  private identity: { certificate: Buffer; privateKey: Buffer };
+  private readonly caListeners = new Set<CaListener>();
+  private readonly identityListeners = new Set<IdentityListener>();
+
+  constructor(readonly files: TlsFiles) {
+    const loaded = load(files);
+    this.ca = loaded.ca;
+    this.identity = loaded.identity;
+  }
+
+  /** Re-reads the files; returns the new certificate's expiry. */
+  reload(): { validTo: string } {
+    const loaded = load(this.files);
+    this.ca = loaded.ca;
+    this.identity = loaded.identity;
+    for (const l of this.caListeners) l({ caCertificate: this.ca });
+    for (const l of this.identityListeners) l(this.identity);
+    return { validTo: loaded.validTo };
+  }
+
+  // The first update is delivered after the listener's registration returns: gRPC registers its
+  // own watcher only after adding our listener, and would miss a synchronous answer.
+  addCaCertificateListener(listener: CaListener): void {
+    this.caListeners.add(listener);
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener({ caCertificate: this.ca });
+    });
+  }
+
+  removeCaCertificateListener(listener: CaListener): void {
+    this.caListeners.delete(listener);
+  }
+
+  addIdentityCertificateListener(listener: IdentityListener): void {
+    this.identityListeners.add(listener);
+    queueMicrotask(() => {
+      if (this.identityListeners.has(listener)) listener(this.identity);
+    });
+  }
+
+  removeIdentityCertificateListener(listener: IdentityListener): void {
+    this.identityListeners.delete(listener);
+  }
+
+  /**
+   * Server side: TLS always; a client certificate is asked for but optional (KV clients may have
+   * none), and one that does not verify against the CA counts as none. Who may call what is
+   * decided per call from the verified certificate (security/access-policy.ts).
+   */
+  serverCredentials(): grpc.ServerCredentials {
+    return grpc.experimental.createCertificateProviderServerCredentials(this, this, false);
+  }
+
+  /** Client side (peer channels): present this identity, trust only the cluster's CA. */
+  channelCredentials(): grpc.ChannelCredentials {
+    return grpc.experimental.createCertificateProviderChannelCredentials(this, this);
+  }
+}
+
+function load(files: TlsFiles): { ca: Buffer; identity: { certificate: Buffer; privateKey: Buffer }; validTo: string } {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new KvError('INVALID_ARGUMENT', `cannot read the ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const ca = read(files.caFile, 'CA certificate');
+  const certificate = read(files.certFile, 'certificate');
+  const privateKey = read(files.keyFile, 'private key');
+  let cert: X509Certificate;
+  try {
+    new X509Certificate(ca);
+    cert = new X509Certificate(certificate);
+  } catch (e) {
+    throw new KvError('INVALID_ARGUMENT', `not a PEM certificate (${files.caFile} or ${files.certFile}): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!cert.checkIssued(new X509Certificate(ca))) throw new KvError('INVALID_ARGUMENT', `${files.certFile} was not issued by the CA in ${files.caFile}`);
+  return { ca, identity: { certificate, privateKey }, validTo: cert.validTo };
+}

@@ -1,0 +1,198 @@
+/**
+ * A secure cluster as the README starts it (issue 9, items 1 and 2): certificates from `rangekv
+ * cert`, three `rangekv start --tls-*` processes. Keys are read and written over TLS with or
+ * without a client certificate; the Admin API needs an admin certificate; the Internal service
+ * needs a node certificate, and a node certificate cannot speak for another store; plaintext and
+ * certificates from another CA get no access at all; SIGHUP reloads certificates.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RangekvClient } from '../../client/rangekv-client.js';
+import { main } from '../../cluster/cli/cli.js';
+import type { CliIo } from '../../cluster/cli/cli-context.js';
+import { freePorts } from '../../cluster/cli/free-ports.js';
+import { clusterConfigToJson, localClusterConfig } from '../../cluster/config/cluster-config.js';
+import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
+import { adminProto, internalProto } from '../../proto/grpc-definitions.js';
+import { kvErrorFromServiceError, type KvError } from '../../proto/kv-error.js';
+import { nodeId } from '../../raft/index.js';
+
+const cliPath = new URL('../../dist/cluster/cli/cli.js', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'rangekv-tls-'));
+const certs = join(root, 'certs');
+const foreign = join(root, 'foreign');
+const procs: ChildProcess[] = [];
+const logs: string[] = ['', '', ''];
+let addresses: string[] = [];
+
+function io(): CliIo & { out: string; err: string } {
+  const o = {
+    out: '',
+    err: '',
+    stdout: (t: string) => void (o.out += t),
+    stderr: (t: string) => void (o.err += t),
+    env: {},
+    shutdownSignal: () => new Promise<string>(() => undefined),
+  };
+  return o;
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const i = io();
+  const code = await main(argv, i);
+  return { code, out: i.out, err: i.err };
+}
+
+const file = (dir: string, name: string): Buffer => readFileSync(join(dir, name));
+
+function creds(dir: string, user?: string, ca = file(certs, 'ca.crt')): grpc.ChannelCredentials {
+  return user === undefined ? grpc.credentials.createSsl(ca) : grpc.credentials.createSsl(ca, file(dir, `${user}.key`), file(dir, `${user}.crt`));
+}
+
+function unary<Res>(client: grpc.Client, method: string, request: object): Promise<Res | KvError> {
+  return new Promise((resolve) => {
+    const fn = (client as unknown as Record<string, (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>)[method]!;
+    fn.call(client, request, { deadline: Date.now() + 5_000 }, (e, r) => resolve(e === null ? r! : kvErrorFromServiceError(e)));
+  });
+}
+
+const adminClient = (c: grpc.ChannelCredentials, at = 0): grpc.Client => new (adminProto().rangekv.v1.Admin)(addresses[at]!, c);
+const internalClient = (c: grpc.ChannelCredentials, at = 0): grpc.Client => new (internalProto().rangekv.internal.v1.Internal)(addresses[at]!, c);
+
+beforeAll(async () => {
+  expect((await cli('cert', 'create-ca', '--certs-dir', certs)).code).toBe(0);
+  for (const s of [1, 2, 3]) expect((await cli('cert', 'create-node', '127.0.0.1', 'localhost', '--store-id', String(s), '--certs-dir', certs)).code).toBe(0);
+  for (const u of ['root', 'alice']) expect((await cli('cert', 'create-client', u, '--certs-dir', certs)).code).toBe(0);
+  // Another cluster's CA and its "root": a certificate that does not chain to ours.
+  expect((await cli('cert', 'create-ca', '--certs-dir', foreign)).code).toBe(0);
+  expect((await cli('cert', 'create-client', 'root', '--certs-dir', foreign)).code).toBe(0);
+  const ports = await freePorts(3);
+  addresses = ports.map((p) => `127.0.0.1:${p}`);
+  const config = clusterConfigToJson(localClusterConfig({ clusterId: 'tls-test', stores: 3, basePort: 7001, splitKeys: [] })) as { stores: { storeId: number; address: string }[] };
+  config.stores = config.stores.map((s, i) => ({ ...s, address: addresses[i]! }));
+  const configPath = join(root, 'cluster.json');
+  writeFileSync(configPath, JSON.stringify(config));
+  for (const s of [1, 2, 3]) {
+    const args = [cliPath, 'start', '--config', configPath, '--store-id', String(s), '--data-dir', join(root, `store-${s}`), '--log-level', 'info'];
+    args.push('--tls-cert', join(certs, `node.${s}.crt`), '--tls-key', join(certs, `node.${s}.key`), '--tls-ca', join(certs, 'ca.crt'));
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout!.on('data', (c: Buffer) => (logs[s - 1] += c.toString()));
+    p.stderr!.on('data', (c: Buffer) => (logs[s - 1] += c.toString()));
+    procs.push(p);
+  }
+  const client = await RangekvClient.connect({ addresses, tls: { ca: file(certs, 'ca.crt') } });
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await client.put('warm', 'up', { timeoutMs: 2_000 });
+        break;
+      } catch (e) {
+        if (i > 30) throw new Error(`cluster did not come up: ${String(e)}\n${logs.join('\n')}`);
+      }
+    }
+  } finally {
+    await client.close();
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null) return resolve();
+          p.once('exit', () => resolve());
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('a cluster started with TLS', () => {
+  it('serves keys over TLS to a client with only the CA, and to one with a client certificate', async () => {
+    const anon = await RangekvClient.connect({ addresses, tls: { ca: file(certs, 'ca.crt') } });
+    const alice = await RangekvClient.connect({ addresses, tls: { ca: file(certs, 'ca.crt'), cert: file(certs, 'client.alice.crt'), key: file(certs, 'client.alice.key') } });
+    try {
+      await anon.put('k1', 'v1');
+      expect((await alice.get('k1'))?.value).toEqual(Buffer.from('v1'));
+    } finally {
+      await anon.close();
+      await alice.close();
+    }
+  });
+
+  it('the CLI talks TLS with --tls-ca/--tls-cert/--tls-key', async () => {
+    const tls = ['--tls-ca', join(certs, 'ca.crt'), '--tls-cert', join(certs, 'client.root.crt'), '--tls-key', join(certs, 'client.root.key')];
+    expect((await cli('kv', 'put', 'cli-key', 'cli-value', '--addresses', addresses.join(','), ...tls)).out).toBe('OK\n');
+    expect((await cli('kv', 'get', 'cli-key', '--addresses', addresses.join(','), ...tls)).out).toBe('cli-key\tcli-value\n');
+  });
+
+  it('admin needs an admin certificate: root yes; alice and no certificate PERMISSION_DENIED; another CA’s root is dropped', async () => {
+    const ok = await unary<{ stores?: unknown }>(adminClient(creds(certs, 'client.root')), 'Status', {});
+    expect(ok).not.toHaveProperty('code');
+    for (const [who, c] of [['alice', creds(certs, 'client.alice')], ['no certificate', creds(certs)]] as const) {
+      const r = await unary(adminClient(c), 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'REMOVE', storeId: '2' }] });
+      expect((r as KvError).code, `${who}: ${(r as KvError).message}`).toBe('PERMISSION_DENIED');
+    }
+    // A certificate that does not chain to the cluster's CA: the connection is dropped outright.
+    const foreignRoot = await unary(adminClient(creds(foreign, 'client.root')), 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'REMOVE', storeId: '2' }] });
+    expect(foreignRoot).toHaveProperty('code'); // refused or dropped (the code depends on when the TLS layer gives up)
+    const status = await unary<{ stores?: unknown }>(adminClient(creds(certs, 'client.root')), 'Status', {});
+    expect(status).not.toHaveProperty('code'); // and nothing was removed meanwhile
+  });
+
+  it('the internal service refuses client certificates, and a node certificate claiming another store', async () => {
+    const hello = await unary(internalClient(creds(certs, 'client.root')), 'Hello', { clusterId: 'tls-test' });
+    expect((hello as KvError).code).toBe('PERMISSION_DENIED');
+    const nodeHello = await unary<{ storeId: string }>(internalClient(creds(certs, 'node.1'), 1), 'Hello', { clusterId: 'tls-test' });
+    expect(nodeHello).toHaveProperty('storeId');
+    // Store 1's certificate sends store 2 a heartbeat claiming to come from store 3.
+    const stream = (internalClient(creds(certs, 'node.1'), 1) as unknown as { Raft(): grpc.ClientDuplexStream<object, { errorCode: string }> }).Raft();
+    const reply = new Promise<string>((resolve) => stream.on('data', (r: { errorCode: string }) => resolve(r.errorCode)));
+    stream.on('error', () => undefined);
+    const heartbeat = { type: 'heartbeat' as const, from: nodeId(3), to: nodeId(2), term: 99, commit: 0, readSeq: 0, sentTick: 0, quiesce: false };
+    stream.write({ clusterId: 'tls-test', fromStoreId: '3', toStoreId: '2', messages: Buffer.from(encodeRaftBatch([{ rangeId: 1, message: heartbeat }])) });
+    expect(await reply).toBe('PERMISSION_DENIED');
+    stream.end();
+    await waitFor(() => /call refused/.test(logs[1]!));
+  });
+
+  it('plaintext gets no answer from a TLS port', async () => {
+    const r = await unary(internalClient(grpc.credentials.createInsecure()), 'Hello', { clusterId: 'tls-test' });
+    expect((r as KvError).code).toBe('UNAVAILABLE');
+  });
+
+  it('SIGHUP reloads the certificates (a re-issued one is picked up, a broken one is refused and the old one kept)', async () => {
+    expect((await cli('cert', 'create-node', '127.0.0.1', 'localhost', '--store-id', '1', '--certs-dir', certs, '--overwrite')).code).toBe(0);
+    procs[0]!.kill('SIGHUP');
+    await waitFor(() => /certificates reloaded/.test(logs[0]!));
+    writeFileSync(join(certs, 'node.1.crt'), 'not a certificate');
+    procs[0]!.kill('SIGHUP');
+    await waitFor(() => /certificates not reloaded/.test(logs[0]!));
+    const client = await RangekvClient.connect({ addresses: [addresses[0]!], tls: { ca: file(certs, 'ca.crt') } });
+    try {
+      await client.put('after-reload', 'yes');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a node refuses to start without --tls-* or an explicit --insecure', async () => {
+    const r = await cli('start', '--config', join(root, 'cluster.json'), '--store-id', '1', '--data-dir', join(root, 'never'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--insecure/);
+  });
+});
+
+async function waitFor(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > until) throw new Error(`timed out; logs:\n${logs.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
