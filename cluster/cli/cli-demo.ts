@@ -1,5 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from './cli-context.js';
@@ -15,7 +15,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description('start a local cluster (3 nodes on 127.0.0.1 by default) and keep it running until Ctrl-C')
     .option('--nodes <n>', 'number of nodes', count, 3)
     .option('--port <n>', 'first port (the nodes take consecutive ports)', port, 7001)
-    .option('--data-dir <dir>', 'where the nodes keep their data', join(tmpdir(), 'rangekv-demo'))
+    .option('--data-dir <dir>', 'where the nodes keep their data (default: .demo-data in this checkout)', defaultDataDir())
     .option('--split <keys>', 'comma-separated split keys', 'm')
     .option('--log-level <level>', 'log level of the nodes', 'info')
     .option('--self-test', 'write and read one key per range, then stop the cluster and exit (non-zero on failure)', false)
@@ -46,4 +46,14 @@ function port(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0 picks free ports)');
   return n;
+}
+
+/**
+ * The demo's data lives in the checkout it runs from (git-ignored), never in a directory every
+ * checkout on the machine would share: the package root is the nearest directory with a package.json.
+ */
+function defaultDataDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, '.demo-data');
 }

@@ -41,7 +41,7 @@ function candidateRange(): { low: number; high: number } {
   return { low, high: Math.min(ephemeralLow, 49_152) - 1 };
 }
 
-function canBind(port: number, host: string): Promise<boolean> {
+export function canBind(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.createServer();
     s.once('error', () => resolve(false));

@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import net from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { RangekvClient } from '../../client/rangekv-client.js';
-import { clusterConfigToJson, localClusterConfig } from '../config/cluster-config.js';
-import { freePorts } from './free-ports.js';
+import { clusterConfigToJson, loadClusterConfig, localClusterConfig, type ClusterConfig } from '../config/cluster-config.js';
+import { adminProto } from '../../proto/grpc-definitions.js';
+import { canBind, freePorts } from './free-ports.js';
 
 export interface DemoOptions {
   /** The `rangekv` CLI script to run each node with (`<cli> start ...`). */
@@ -35,9 +38,13 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const ports = o.basePort === 0 ? await freePorts(o.nodes) : Array.from({ length: o.nodes }, (_, i) => o.basePort + i);
-  const cfg = localClusterConfig({ clusterId: 'rangekv-demo', stores: o.nodes, basePort: 0, splitKeys: o.splitKeys });
-  const config = { ...cfg, stores: cfg.stores.map((s, i) => ({ ...s, address: `127.0.0.1:${ports[i]!}` })) };
+  // Before anything is printed or started: a port in use would let us talk to someone else's cluster.
+  const taken = (await Promise.all(ports.map(async (p) => ((await canBind(p, '127.0.0.1')) ? undefined : p)))).filter((p) => p !== undefined);
+  if (taken.length > 0) {
+    throw new DemoError(`port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} on 127.0.0.1 ${taken.length > 1 ? 'are' : 'is'} already in use (another rangekv demo?): stop it, or pass --port <first port> (0 picks free ports)`);
+  }
   const configPath = join(dataDir, 'cluster.json');
+  const config = demoLayout(configPath, o, ports);
   writeFileSync(configPath, `${JSON.stringify(clusterConfigToJson(config), null, 2)}\n`);
   const procs: ChildProcess[] = [];
   const stopAll = async (): Promise<void> => {
@@ -82,7 +89,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   o.out('');
   if (o.selfTest === true) {
     try {
-      await selfTest(config.stores.map((s) => s.address), o.splitKeys, o.out);
+      await selfTest(config.stores.map((s) => s.address), config.clusterId, o.splitKeys, o.out);
     } finally {
       await stopAll();
       o.out('stopped.');
@@ -93,17 +100,24 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const died = new Promise<string>((r) => {
     for (const p of procs) p.once('exit', (code, signal) => r(`a node exited (code ${code}, signal ${signal})`));
   });
-  const why = await Promise.race([o.stopSignal.then(() => 'stop requested'), died]);
-  o.out(`stopping (${why})...`);
+  const why = await Promise.race([o.stopSignal.then(() => undefined), died]);
+  o.out(`stopping (${why ?? 'stop requested'})...`);
   await stopAll();
   o.out('stopped.');
+  if (why !== undefined) throw new DemoError(`${why}; its log is in ${dataDir}`);
 }
 
 /**
  * One put and one linearizable get per range: a range's own start key is always inside it, and the
  * first range (which starts at the empty key, not a writable one) gets the single byte 0x00.
  */
-async function selfTest(addresses: readonly string[], splitKeys: readonly string[], out: (line: string) => void): Promise<void> {
+async function selfTest(addresses: readonly string[], clusterId: string, splitKeys: readonly string[], out: (line: string) => void): Promise<void> {
+  // First: every address is a node of the cluster we started, not something else on that port.
+  for (const a of addresses) {
+    const found = await clusterIdAt(a);
+    if (found !== clusterId) throw new DemoError(`self-test: ${a} answers as cluster ${JSON.stringify(found)}, not the ${JSON.stringify(clusterId)} this demo started`);
+  }
+  out(`self-test: all ${addresses.length} nodes are cluster ${clusterId}`);
   const client = await RangekvClient.connect({ addresses: [...addresses] });
   try {
     const keys = ['\u0000', ...splitKeys].filter((k, i, all) => i === 0 || k !== all[i - 1]);
@@ -141,3 +155,51 @@ async function waitUntilServing(address: string, proc: ChildProcess, timeoutMs: 
   throw new Error(`node at ${address} did not start within ${timeoutMs} ms`);
 }
 
+/** A demo that cannot go on, with the reason a user can act on (the CLI prints it and exits non-zero). */
+export class DemoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoError';
+  }
+}
+
+/**
+ * The cluster this data directory holds, or a new one. A directory records its layout (cluster.json:
+ * a cluster id of its own, stores and ranges) the first time; a later start with another layout
+ * is refused — the stores' databases hold the old ranges, and new ones beside them would overlap.
+ * Ports may change from run to run (they are not part of the data).
+ */
+function demoLayout(configPath: string, o: DemoOptions, ports: readonly number[]): ClusterConfig {
+  const addressed = (c: ClusterConfig): ClusterConfig => ({ ...c, stores: c.stores.map((s, i) => ({ ...s, address: `127.0.0.1:${ports[i]!}` })) });
+  const wanted = localClusterConfig({ clusterId: `rangekv-demo-${randomBytes(4).toString('hex')}`, stores: o.nodes, basePort: 0, splitKeys: o.splitKeys });
+  if (!existsSync(configPath)) return addressed(wanted);
+  let existing: ClusterConfig;
+  try {
+    existing = loadClusterConfig(configPath);
+  } catch (e) {
+    throw new DemoError(`${configPath} is not a cluster layout (${e instanceof Error ? e.message : String(e)}): remove the data directory to start fresh`);
+  }
+  const layout = (c: ClusterConfig): string => JSON.stringify({ stores: c.stores.map((s) => s.storeId), ranges: (clusterConfigToJson({ ...c, clusterId: '' }) as { ranges: unknown }).ranges });
+  if (layout(existing) !== layout(wanted)) {
+    const splits = existing.initialRanges.slice(1).map((r) => JSON.stringify(Buffer.from(r.start).toString('utf8')));
+    throw new DemoError(
+      `the data directory ${dirname(configPath)} holds a cluster of ${existing.stores.length} nodes split at ${splits.join(', ') || '(none)'}; ` +
+        `starting it with ${o.nodes} nodes split at ${o.splitKeys.map((k) => JSON.stringify(k)).join(', ') || '(none)'} would corrupt it. ` +
+        `Start it as it was, or start fresh: remove ${dirname(configPath)}, or pass --data-dir <another directory>`,
+    );
+  }
+  return addressed(existing);
+}
+
+/** The cluster id a node at `address` reports (Admin Status), or a description of why none came. */
+async function clusterIdAt(address: string): Promise<string> {
+  const Admin = adminProto().rangekv.v1.Admin;
+  const client = new Admin(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve) => {
+      client.Status({}, { deadline: Date.now() + 5_000 }, (err, res) => resolve(err !== null ? `(no answer: ${err.message})` : (res?.clusterId ?? '(none)')));
+    });
+  } finally {
+    client.close();
+  }
+}

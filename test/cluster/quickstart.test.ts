@@ -4,7 +4,7 @@
  * stops everything.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +45,8 @@ describe('quick start', () => {
     if (code === 'hung' && npm.pid !== undefined) process.kill(-npm.pid, 'SIGKILL');
     expect(code).not.toBe('hung');
     expect(out).toContain('stopped.');
+    // One graceful stop per node, though Ctrl-C reached them and the demo sent SIGTERM as well.
+    for (const s of [1, 2, 3]) expect(readFileSync(join(dataDir, `store-${s}.log`), 'utf8')).toContain('"msg":"store closed"');
     rmSync(dataDir, { recursive: true, force: true });
   }, 180_000);
 
@@ -56,6 +58,7 @@ describe('quick start', () => {
       });
       const ok = r.stdout.split('\n').filter((l) => /^self-test: put\+get .* ok in/.test(l));
       expect(ok.map((l) => /put\+get (\S+)/.exec(l)?.[1])).toEqual(['"\\u0000"', '"g"', '"p"']);
+      expect(r.stdout).toMatch(/self-test: all 3 nodes are cluster rangekv-demo-[0-9a-f]{8}/);
       expect(r.stdout).toContain('self-test passed');
       expect(r.stdout).toContain('stopped.');
     } finally {
