@@ -58,6 +58,21 @@ export interface ScanOptions {
   readonly limit: number;
   /** Descending key order, starting from the end of the span. */
   readonly reverse?: boolean;
+  /** Stop once the pairs' keys and values reach this many bytes (the pair that crosses it is kept: a page is never empty). */
+  readonly bytesMax?: number;
+}
+
+/** Whether a page is full, by count or bytes; counts only pairs added since it last looked. */
+function pageFull(out: readonly KvPair[], limit: number, bytesMax: number): () => boolean {
+  let counted = 0;
+  let bytes = 0;
+  return () => {
+    for (; counted < out.length; counted++) {
+      const p = out[counted]!;
+      bytes += p.key.length + p.value.length;
+    }
+    return out.length >= limit || bytes >= bytesMax;
+  };
 }
 
 export class MvccReader {
@@ -127,8 +142,9 @@ export class MvccReader {
     return opts.reverse === true ? this.scanReverse(opts) : this.scanForward(opts);
   }
 
-  private scanForward({ span, readTs, limit }: ScanOptions): KvPair[] {
+  private scanForward({ span, readTs, limit, bytesMax }: ScanOptions): KvPair[] {
     const out: KvPair[] = [];
+    const full = pageFull(out, limit, bytesMax ?? Infinity);
     const unbounded = spanIsUnbounded(span);
     let lower: Uint8Array = span.start;
     let lowerInclusive = true;
@@ -174,17 +190,18 @@ export class MvccReader {
         stepped = 0;
         if (kind === putCode) {
           out.push({ key, value: valueOf(value, key), commitTs: ts as Timestamp });
-          if (out.length >= limit) return out;
+          if (full()) return out;
         }
       }
-      if (reseekAfter === null || out.length >= limit) return out;
+      if (reseekAfter === null || full()) return out;
       lower = reseekAfter;
       lowerInclusive = false;
     }
   }
 
-  private scanReverse({ span, readTs, limit }: ScanOptions): KvPair[] {
+  private scanReverse({ span, readTs, limit, bytesMax }: ScanOptions): KvPair[] {
     const out: KvPair[] = [];
+    const full = pageFull(out, limit, bytesMax ?? Infinity);
     let upper: Uint8Array | null = spanIsUnbounded(span) ? null : span.end;
     for (;;) {
       this.seeks++;
@@ -202,7 +219,7 @@ export class MvccReader {
         if (candidate && candKind === putCode) {
           out.push({ key, value: valueOf(candValue, key), commitTs: candTs as Timestamp });
         }
-        return out.length >= limit;
+        return full();
       };
       for (const [key, ts, kind, value] of rows) {
         this.rowsStepped++;
@@ -219,7 +236,7 @@ export class MvccReader {
           } else {
             const pair = this.get(curKey, readTs);
             if (pair !== null) out.push(pair);
-            if (out.length >= limit) return out;
+            if (full()) return out;
           }
           reseekBelow = curKey;
           curKey = null;

@@ -12,6 +12,12 @@ import { consistencyOf, copy, responseHeader, type Header } from './request-head
 
 export const scanLimitMax = 10_000;
 const scanLimitDefault = 1_000;
+/**
+ * A page also ends once its keys and values reach 2 MiB. With the pair that crosses the mark (a
+ * value is at most 1 MiB, a key 4 KiB) and the per-pair framing, a page stays under the 4 MiB any
+ * default gRPC client accepts, and one scan never holds the node's loop for a gigabyte.
+ */
+export const scanPageBytesMax = 2 << 20;
 
 export function kvOf(key: Uint8Array, value: Uint8Array, version: bigint): KeyValue {
   return { key: Buffer.from(key), value: Buffer.from(value), version: version.toString() };
@@ -61,11 +67,12 @@ export async function scan(node: KvNode, req: ScanRequest__Output, h: Header): P
   const spanStart = compareBytes(start, descriptor.start) > 0 ? start : descriptor.start;
   const spanEnd = end.length === 0 ? descriptor.end : descriptor.end.length === 0 || compareBytes(end, descriptor.end) < 0 ? end : descriptor.end;
   const execute = (r: ServedRange, applied: number): ScanResponse => {
-    const pairs = node.data.scan({ span: { start: spanStart, end: spanEnd }, readTs: timestampMax, limit, reverse });
+    const pairs = node.data.scan({ span: { start: spanStart, end: spanEnd }, readTs: timestampMax, limit, reverse, bytesMax: scanPageBytesMax });
     const kvs = pairs.map((p) => kvOf(p.key, req.keysOnly ? new Uint8Array(0) : p.value, p.commitTs));
     let next: Uint8Array = new Uint8Array(0);
     const last = pairs[pairs.length - 1];
-    if (pairs.length === limit && last !== undefined) {
+    const pageFull = pairs.length === limit || pairs.reduce((n, p) => n + p.key.length + p.value.length, 0) >= scanPageBytesMax;
+    if (pageFull && last !== undefined) {
       next = reverse ? encodePageToken(true, last.key) : encodePageToken(false, Buffer.concat([last.key, Buffer.from([0])]));
     } else if (!reverse && descriptor.end.length > 0 && (end.length === 0 || compareBytes(descriptor.end, end) < 0)) {
       next = encodePageToken(false, descriptor.end);

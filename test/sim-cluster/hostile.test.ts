@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
-import { forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, sessionTokensFromTheFuture } from './hostile-scenarios.js';
+import { forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture } from './hostile-scenarios.js';
 
 describe('whole-cluster simulator: hostile input', () => {
   it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
@@ -49,5 +49,13 @@ describe('whole-cluster simulator: hostile input', () => {
     expect(r.exits[0]!.code).toBe(nodeExitCodes.storageFailed);
     expect(r.failoverMs).toBeDefined();
     expect(r.failoverMs!).toBeLessThanOrEqual(2_000);
+  });
+
+  it('scan pages are bounded by bytes: 12 values of 1 MiB come in pages under 4 MiB, every key once and in order', async () => {
+    const r = await scanOfLargeValues();
+    expect(r.problems).toEqual([]);
+    expect(r.keys).toEqual(Array.from({ length: 12 }, (_, i) => `big${String(i).padStart(2, '0')}`));
+    expect(r.pages).toBeGreaterThanOrEqual(4);
+    expect(r.largestPageBytes).toBeLessThan(4 << 20);
   });
 });

@@ -150,6 +150,19 @@ describe.each([1, 2, 8])('MVCC engine vs model, seek bound %i', (seekBound) => {
 });
 
 describe('MVCC engine', () => {
+  test('a scan page ends at bytesMax as well as at its count, keeping the pair that crosses it, both directions', () => {
+    dir = new TempDir();
+    const store = dir.open();
+    const muts = Array.from({ length: 10 }, (_, i) => mvcc.put(bytes(`k${i}`), timestamp(1n), Buffer.alloc(100, i)));
+    store.batch().mvccLocal(muts).commit();
+    const keysOf = (ps: readonly KvPair[]) => ps.map((p) => p.key.toString());
+    // Each pair is 2 + 100 bytes: the page closes with the pair that reaches 250.
+    expect(keysOf(store.mvcc.scan({ span: wholeSpan, readTs: timestampMax, limit: 100, bytesMax: 250 }))).toEqual(['k0', 'k1', 'k2']);
+    expect(keysOf(store.mvcc.scan({ span: wholeSpan, readTs: timestampMax, limit: 100, bytesMax: 250, reverse: true }))).toEqual(['k9', 'k8', 'k7']);
+    expect(keysOf(store.mvcc.scan({ span: wholeSpan, readTs: timestampMax, limit: 100, bytesMax: 1 }))).toEqual(['k0']);
+    expect(store.mvcc.scan({ span: wholeSpan, readTs: timestampMax, limit: 2, bytesMax: 1e9 })).toHaveLength(2);
+  });
+
   test('timestamps: TSO composition round-trips and values beyond 2^53 are exact', () => {
     const t = composeTimestamp(1_732_000_000_000, 12345);
     expect(physicalMsOf(t)).toBe(1_732_000_000_000);
