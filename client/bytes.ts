@@ -7,7 +7,11 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export function toBytes(v: BytesInput): Uint8Array {
-  return typeof v === 'string' ? encoder.encode(v) : v;
+  if (typeof v === 'string') return encoder.encode(v);
+  // JavaScript callers are not held to the types: a number or an object would otherwise be sent
+  // as an empty value (protobuf drops what is not bytes) and stored without a word.
+  if (!(v instanceof Uint8Array)) throw new KvError('INVALID_ARGUMENT', `keys and values are strings or Uint8Arrays, got ${v === null ? 'null' : typeof v}`);
+  return v;
 }
 
 /** Bytes as UTF-8 text (invalid sequences become U+FFFD). */

@@ -12,6 +12,7 @@ import type { KvError } from '../../proto/kv-error.js';
 import { adminRefusal } from '../security/access-policy.js';
 import { realClock } from '../ports/real-ports.js';
 import { LogLimiter } from '../util/log-limiter.js';
+import { withMalformedRequests } from './request-decoding.js';
 
 export interface GrpcNetworkOptions {
   readonly clusterId: string;
@@ -24,6 +25,11 @@ export interface GrpcNetworkOptions {
   /** Plaintext and open, or mutual TLS with per-call authorization. */
   readonly security: NetworkSecurity;
 }
+
+/** Calls (streams) in flight on one client connection; beyond it the client's extra calls wait. */
+const maxConcurrentStreamsPerConnection = 1_000;
+/** A connection with no call in flight for this long is closed. */
+const connectionIdleMsMax = 5 * 60_000;
 
 /** The node on a real network: one gRPC server for its services, gRPC clients to its peers. */
 export class GrpcNetwork implements NodeNetwork {
@@ -44,7 +50,14 @@ export class GrpcNetwork implements NodeNetwork {
   }
 
   async serve(services: NodeServices): Promise<string> {
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': 64 << 20,
+      'grpc.max_send_message_length': 64 << 20,
+      // Bounded per connection: streams in flight on one connection, and how long a connection
+      // with no call may stay open (clients and peers reconnect transparently).
+      'grpc.max_concurrent_streams': maxConcurrentStreamsPerConnection,
+      'grpc.max_connection_idle_ms': connectionIdleMsMax,
+    });
     const policy = accessPolicy(this.o.security);
     const refused = (error: KvError, details: Record<string, unknown>): void => {
       this.refusedCalls++;
@@ -56,9 +69,9 @@ export class GrpcNetwork implements NodeNetwork {
       if (refusal !== undefined) refused(refusal, { peer: call.getPeer(), service: 'admin' });
       return refusal;
     };
-    server.addService(kvProto().rangekv.v1.KV.service, kvHandlers(services.kv, this.o.logger));
-    server.addService(adminProto().rangekv.v1.Admin.service, adminHandlers(services.admin, this.o.logger, adminGate));
-    server.addService(internalProto().rangekv.internal.v1.Internal.service, internalHandlers(services.internal, { policy, refused }));
+    server.addService(withMalformedRequests(kvProto().rangekv.v1.KV.service), kvHandlers(services.kv, this.o.logger));
+    server.addService(withMalformedRequests(adminProto().rangekv.v1.Admin.service), adminHandlers(services.admin, this.o.logger, adminGate));
+    server.addService(withMalformedRequests(internalProto().rangekv.internal.v1.Internal.service), internalHandlers(services.internal, { policy, refused }));
     const address = this.o.listenAddress;
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, serverCredentials(this.o.security), (err, p) => (err === null ? resolve(p) : reject(err)));

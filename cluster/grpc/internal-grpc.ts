@@ -13,6 +13,7 @@ import type { PeerCertificate } from 'node:tls';
 import { internalRefusal, type AccessPolicy } from '../security/access-policy.js';
 import type { InternalApi } from '../transport/internal-api.js';
 import { callerIdentity } from './network-security.js';
+import { isMalformed, type MalformedRequest } from './request-decoding.js';
 
 /**
  * Who may use the Internal service: node certificates only, each batch and snapshot claiming a
@@ -32,7 +33,12 @@ export function internalHandlers(api: InternalApi, gate: InternalGate): Internal
   };
   return {
     Raft: (call: grpc.ServerDuplexStream<RaftBatch__Output, RaftBatchReply>) => {
-      call.on('data', (batch: RaftBatch__Output) => {
+      call.on('data', (batch: RaftBatch__Output | MalformedRequest) => {
+        if (isMalformed(batch)) {
+          call.write({ errorCode: 'MALFORMED', message: batch.reason });
+          call.end();
+          return;
+        }
         const refusal = check(call, Number(batch.fromStoreId));
         if (refusal !== undefined) {
           call.write({ errorCode: refusal.code, message: refusal.message });
@@ -62,10 +68,10 @@ export function internalHandlers(api: InternalApi, gate: InternalGate): Internal
       );
     },
     Hello: (call: grpc.ServerUnaryCall<HelloRequest__Output, HelloResponse>, callback: grpc.sendUnaryData<HelloResponse>) => {
-      unaryCall(() => api.hello(call.request), callback, check(call));
+      unaryCall(() => api.hello(call.request), callback, check(call) ?? malformed(call.request));
     },
     RangeInfo: (call: grpc.ServerUnaryCall<RangeInfoRequest__Output, RangeInfoResponse>, callback: grpc.sendUnaryData<RangeInfoResponse>) => {
-      unaryCall(() => api.rangeInfo(call.request), callback, check(call));
+      unaryCall(() => api.rangeInfo(call.request), callback, check(call) ?? malformed(call.request));
     },
   };
 }
@@ -74,6 +80,7 @@ export function internalHandlers(api: InternalApi, gate: InternalGate): Internal
 async function* claimCheckedGen(messages: AsyncIterator<SnapshotChunk__Output>, check: (store: number) => KvError | undefined): AsyncGenerator<SnapshotChunk__Output, undefined> {
   const first = await messages.next();
   if (first.done === true) return undefined;
+  if (isMalformed(first.value)) throw (first.value as MalformedRequest).toError();
   const header = first.value.header;
   if (header !== null) {
     const refusal = check(Number(header.fromStoreId));
@@ -83,12 +90,17 @@ async function* claimCheckedGen(messages: AsyncIterator<SnapshotChunk__Output>, 
   for (;;) {
     const next = await messages.next();
     if (next.done === true) return undefined;
+    if (isMalformed(next.value)) throw (next.value as MalformedRequest).toError();
     yield next.value;
   }
 }
 
 function claimChecked(messages: AsyncIterator<SnapshotChunk__Output>, check: (store: number) => KvError | undefined): AsyncIterator<SnapshotChunk__Output> {
   return claimCheckedGen(messages, check);
+}
+
+function malformed(request: unknown): KvError | undefined {
+  return isMalformed(request) ? request.toError() : undefined;
 }
 
 function unaryCall<Res>(fn: () => Res, callback: grpc.sendUnaryData<Res>, refusal?: KvError): void {

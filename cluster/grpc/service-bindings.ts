@@ -5,6 +5,7 @@ import type { KVHandlers } from '../../proto/generated/rangekv/v1/KV.js';
 import { KvError, toServiceError } from '../../proto/kv-error.js';
 import type { AdminApi, KvApi, ServiceMethod } from '../api/service-types.js';
 import { deadlineFromGrpc } from './grpc-deadline.js';
+import { isMalformed } from './request-decoding.js';
 
 /** Decides, before a call runs, whether its caller may make it (undefined: yes). */
 export type CallGate = (call: grpc.ServerUnaryCall<unknown, unknown>) => KvError | undefined;
@@ -15,6 +16,11 @@ function unary<Req, Res>(log: Logger, fn: ServiceMethod<Req, Res>, gate?: CallGa
     const refused = gate?.(call);
     if (refused !== undefined) {
       callback(toServiceError(refused));
+      return;
+    }
+    const request: unknown = call.request;
+    if (isMalformed(request)) {
+      callback(toServiceError(request.toError()));
       return;
     }
     let promise: Promise<Res>;

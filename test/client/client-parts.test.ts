@@ -86,6 +86,13 @@ describe('answers are parsed once at the boundary', () => {
 });
 
 describe('bytes helpers and options', () => {
+  it('refuses a key or value that is neither a string nor bytes (JavaScript callers: 123 is not stored as empty)', () => {
+    for (const bad of [123, null, undefined, { a: 1 }, [1, 2]]) {
+      expect(() => toBytes(bad as unknown as string)).toThrow(/strings or Uint8Arrays/);
+    }
+    expect(toBytes(Buffer.from('x'))).toEqual(Buffer.from('x'));
+  });
+
   it('converts between strings, hex and bytes', () => {
     expect(toText(toBytes('héllo'))).toBe('héllo');
     expect(toHex(fromHex('00ff10'))).toBe('00ff10');

@@ -162,6 +162,21 @@ describe('a cluster started with TLS', () => {
     await waitFor(() => /call refused/.test(logs[1]!));
   });
 
+  it('bytes that are not a request get INVALID_ARGUMENT, not INTERNAL', async () => {
+    const garbage = Buffer.from([0x0a, 0xff, 0x01, 0x41]); // field 1, 255 bytes long, then 1 byte
+    const client = new grpc.Client(addresses[0]!, creds(certs, 'node.1'));
+    try {
+      for (const path of ['/rangekv.v1.KV/Put', '/rangekv.v1.KV/Scan', '/rangekv.v1.Admin/Status', '/rangekv.v1.Admin/ChangeReplicas']) {
+        const code = await new Promise<string>((resolve) => {
+          client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, garbage, { deadline: Date.now() + 5_000 }, (e) => resolve(e === null ? 'ok' : kvErrorFromServiceError(e).code));
+        });
+        expect(code, path).toBe('INVALID_ARGUMENT');
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   it('plaintext gets no answer from a TLS port', async () => {
     const r = await unary(internalClient(grpc.credentials.createInsecure()), 'Hello', { clusterId: 'tls-test' });
     expect((r as KvError).code).toBe('UNAVAILABLE');
