@@ -5,51 +5,28 @@
  * needs a node certificate, and a node certificate cannot speak for another store; plaintext and
  * certificates from another CA get no access at all; SIGHUP reloads certificates.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RangekvClient } from '../../client/rangekv-client.js';
-import { main } from '../../cluster/cli/cli.js';
-import type { CliIo } from '../../cluster/cli/cli-context.js';
-import { freePorts } from '../../cluster/cli/free-ports.js';
-import { clusterConfigToJson, localClusterConfig } from '../../cluster/config/cluster-config.js';
 import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
 import { adminProto, internalProto } from '../../proto/grpc-definitions.js';
 import { kvErrorFromServiceError, type KvError } from '../../proto/kv-error.js';
 import { nodeId } from '../../raft/index.js';
+import { runCli as cli, TlsCluster } from './support/tls-cluster.js';
 
-const cliPath = new URL('../../dist/cluster/cli/cli.js', import.meta.url).pathname;
-const root = mkdtempSync(join(tmpdir(), 'rangekv-tls-'));
-const certs = join(root, 'certs');
-const foreign = join(root, 'foreign');
-const procs: ChildProcess[] = [];
-const logs: string[] = ['', '', ''];
-let addresses: string[] = [];
+let cluster: TlsCluster;
+let addresses: readonly string[] = [];
+let logs: string[] = [];
+let certs = '';
+const foreign = mkdtempSync(join(tmpdir(), 'rangekv-foreign-ca-'));
 
-function io(): CliIo & { out: string; err: string } {
-  const o = {
-    out: '',
-    err: '',
-    stdout: (t: string) => void (o.out += t),
-    stderr: (t: string) => void (o.err += t),
-    env: {},
-    shutdownSignal: () => new Promise<string>(() => undefined),
-  };
-  return o;
-}
+const file = (dir: string, name: string): Buffer => cluster.file(name, dir);
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const i = io();
-  const code = await main(argv, i);
-  return { code, out: i.out, err: i.err };
-}
-
-const file = (dir: string, name: string): Buffer => readFileSync(join(dir, name));
-
-function creds(dir: string, user?: string, ca = file(certs, 'ca.crt')): grpc.ChannelCredentials {
+function creds(dir: string, user?: string): grpc.ChannelCredentials {
+  const ca = cluster.file('ca.crt');
   return user === undefined ? grpc.credentials.createSsl(ca) : grpc.credentials.createSsl(ca, file(dir, `${user}.key`), file(dir, `${user}.crt`));
 }
 
@@ -62,55 +39,22 @@ function unary<Res>(client: grpc.Client, method: string, request: object): Promi
 
 const adminClient = (c: grpc.ChannelCredentials, at = 0): grpc.Client => new (adminProto().rangekv.v1.Admin)(addresses[at]!, c);
 const internalClient = (c: grpc.ChannelCredentials, at = 0): grpc.Client => new (internalProto().rangekv.internal.v1.Internal)(addresses[at]!, c);
+const procs = { get: (i: number) => cluster.procs[i]! };
 
 beforeAll(async () => {
-  expect((await cli('cert', 'create-ca', '--certs-dir', certs)).code).toBe(0);
-  for (const s of [1, 2, 3]) expect((await cli('cert', 'create-node', '127.0.0.1', 'localhost', '--store-id', String(s), '--certs-dir', certs)).code).toBe(0);
-  for (const u of ['root', 'alice']) expect((await cli('cert', 'create-client', u, '--certs-dir', certs)).code).toBe(0);
+  cluster = await TlsCluster.start();
+  addresses = cluster.addresses;
+  logs = cluster.logs;
+  certs = cluster.certs;
   // Another cluster's CA and its "root": a certificate that does not chain to ours.
   expect((await cli('cert', 'create-ca', '--certs-dir', foreign)).code).toBe(0);
   expect((await cli('cert', 'create-client', 'root', '--certs-dir', foreign)).code).toBe(0);
-  const ports = await freePorts(3);
-  addresses = ports.map((p) => `127.0.0.1:${p}`);
-  const config = clusterConfigToJson(localClusterConfig({ clusterId: 'tls-test', stores: 3, basePort: 7001, splitKeys: [] })) as { stores: { storeId: number; address: string }[] };
-  config.stores = config.stores.map((s, i) => ({ ...s, address: addresses[i]! }));
-  const configPath = join(root, 'cluster.json');
-  writeFileSync(configPath, JSON.stringify(config));
-  for (const s of [1, 2, 3]) {
-    const args = [cliPath, 'start', '--config', configPath, '--store-id', String(s), '--data-dir', join(root, `store-${s}`), '--log-level', 'info'];
-    args.push('--tls-cert', join(certs, `node.${s}.crt`), '--tls-key', join(certs, `node.${s}.key`), '--tls-ca', join(certs, 'ca.crt'));
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout!.on('data', (c: Buffer) => (logs[s - 1] += c.toString()));
-    p.stderr!.on('data', (c: Buffer) => (logs[s - 1] += c.toString()));
-    procs.push(p);
-  }
-  const client = await RangekvClient.connect({ addresses, tls: { ca: file(certs, 'ca.crt') } });
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        await client.put('warm', 'up', { timeoutMs: 2_000 });
-        break;
-      } catch (e) {
-        if (i > 30) throw new Error(`cluster did not come up: ${String(e)}\n${logs.join('\n')}`);
-      }
-    }
-  } finally {
-    await client.close();
-  }
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(
-    procs.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null) return resolve();
-          p.once('exit', () => resolve());
-          p.kill('SIGTERM');
-        }),
-    ),
-  );
-  rmSync(root, { recursive: true, force: true });
+  await cluster.stop();
+  cluster.remove();
+  rmSync(foreign, { recursive: true, force: true });
 });
 
 describe('a cluster started with TLS', () => {
@@ -147,16 +91,16 @@ describe('a cluster started with TLS', () => {
   });
 
   it('the internal service refuses client certificates, and a node certificate claiming another store', async () => {
-    const hello = await unary(internalClient(creds(certs, 'client.root')), 'Hello', { clusterId: 'tls-test' });
+    const hello = await unary(internalClient(creds(certs, 'client.root')), 'Hello', { clusterId: cluster.clusterId });
     expect((hello as KvError).code).toBe('PERMISSION_DENIED');
-    const nodeHello = await unary<{ storeId: string }>(internalClient(creds(certs, 'node.1'), 1), 'Hello', { clusterId: 'tls-test' });
+    const nodeHello = await unary<{ storeId: string }>(internalClient(creds(certs, 'node.1'), 1), 'Hello', { clusterId: cluster.clusterId });
     expect(nodeHello).toHaveProperty('storeId');
     // Store 1's certificate sends store 2 a heartbeat claiming to come from store 3.
     const stream = (internalClient(creds(certs, 'node.1'), 1) as unknown as { Raft(): grpc.ClientDuplexStream<object, { errorCode: string }> }).Raft();
     const reply = new Promise<string>((resolve) => stream.on('data', (r: { errorCode: string }) => resolve(r.errorCode)));
     stream.on('error', () => undefined);
     const heartbeat = { type: 'heartbeat' as const, from: nodeId(3), to: nodeId(2), term: 99, commit: 0, readSeq: 0, sentTick: 0, quiesce: false };
-    stream.write({ clusterId: 'tls-test', fromStoreId: '3', toStoreId: '2', messages: Buffer.from(encodeRaftBatch([{ rangeId: 1, message: heartbeat }])) });
+    stream.write({ clusterId: cluster.clusterId, fromStoreId: '3', toStoreId: '2', messages: Buffer.from(encodeRaftBatch([{ rangeId: 1, message: heartbeat }])) });
     expect(await reply).toBe('PERMISSION_DENIED');
     stream.end();
     await waitFor(() => /call refused/.test(logs[1]!));
@@ -178,16 +122,16 @@ describe('a cluster started with TLS', () => {
   });
 
   it('plaintext gets no answer from a TLS port', async () => {
-    const r = await unary(internalClient(grpc.credentials.createInsecure()), 'Hello', { clusterId: 'tls-test' });
+    const r = await unary(internalClient(grpc.credentials.createInsecure()), 'Hello', { clusterId: cluster.clusterId });
     expect((r as KvError).code).toBe('UNAVAILABLE');
   });
 
   it('SIGHUP reloads the certificates (a re-issued one is picked up, a broken one is refused and the old one kept)', async () => {
     expect((await cli('cert', 'create-node', '127.0.0.1', 'localhost', '--store-id', '1', '--certs-dir', certs, '--overwrite')).code).toBe(0);
-    procs[0]!.kill('SIGHUP');
+    procs.get(0).kill('SIGHUP');
     await waitFor(() => /certificates reloaded/.test(logs[0]!));
     writeFileSync(join(certs, 'node.1.crt'), 'not a certificate');
-    procs[0]!.kill('SIGHUP');
+    procs.get(0).kill('SIGHUP');
     await waitFor(() => /certificates not reloaded/.test(logs[0]!));
     const client = await RangekvClient.connect({ addresses: [addresses[0]!], tls: { ca: file(certs, 'ca.crt') } });
     try {
@@ -198,7 +142,7 @@ describe('a cluster started with TLS', () => {
   });
 
   it('a node refuses to start without --tls-* or an explicit --insecure', async () => {
-    const r = await cli('start', '--config', join(root, 'cluster.json'), '--store-id', '1', '--data-dir', join(root, 'never'));
+    const r = await cli('start', '--config', cluster.configPath, '--store-id', '1', '--data-dir', join(cluster.root, 'never'));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--insecure/);
   });
