@@ -9,6 +9,12 @@ import type { KvOp } from './command.js';
  */
 export const commandKeyBytesMax = 4096;
 export const commandValueBytesMax = 1 << 20;
+/**
+ * The largest record the exactly-once table writes to a range's local table: a write's result,
+ * which for a compare-and-swap holds the value it found (up to commandValueBytesMax), plus its
+ * bookkeeping. The store is opened with it, so recording a result never fails (and fences).
+ */
+export const sessionRecordBytesMax = commandValueBytesMax + (64 << 10);
 
 /**
  * Why a committed command is refused when applied, or undefined when it may be applied. The API edge

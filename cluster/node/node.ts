@@ -17,7 +17,7 @@ import type { ServedRange } from '../gateway/local-ranges.js';
 import { BatchOverlay } from '../kv/batch-overlay.js';
 import { encodeCommand, type ClientSession, type KvOp, type WriteResult } from '../kv/command.js';
 import { HybridLogicalClock } from '../kv/hlc.js';
-import { commandKeyBytesMax, commandRefusal, commandValueBytesMax } from '../kv/command-limits.js';
+import { commandKeyBytesMax, commandRefusal, commandValueBytesMax, sessionRecordBytesMax } from '../kv/command-limits.js';
 import { KvStateMachine } from '../kv/kv-state-machine.js';
 import type { Clock } from '../ports/clock.js';
 import { SimulatedCrash, type FaultPoints } from '../ports/fault-points.js';
@@ -179,6 +179,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
       // What apply accepts, whatever this node's API limits: storage must never refuse a committed write.
       keyBytesMax: commandKeyBytesMax,
       valueBytesMax: commandValueBytesMax,
+      localValueBytesMax: sessionRecordBytesMax,
       durability: opts.storageDurability,
       nowMs: () => Math.floor(ports.clock.wallMs()),
       ...(faults.enabled ? { injectCommitFailure: () => faults.fire('storage.commitFails') } : {}),

@@ -234,3 +234,31 @@ export async function scanOfLargeValues(): Promise<{ keys: string[]; pages: numb
     c.close();
   }
 }
+
+/**
+ * Review finding: the exactly-once table records a compare-and-swap's result with the value it
+ * found; over a value above 64 KiB (the range-local table's old limit) recording it failed on
+ * every replica, each fenced its store, and replaying the entry after a restart fenced it again:
+ * one ordinary client call took the range down for good. Now the table admits any result.
+ */
+export async function casOverALargeValue(): Promise<{ cas: string; afterRestart: string | null | KvError; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 10 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 3, 10_000);
+    const leader = c.leaderOf()!;
+    const big = 'b'.repeat(100 << 10);
+    await c.put(leader, 'k', big);
+    const session = { clientId: Buffer.alloc(16, 3), seq: '1', firstIncompleteSeq: '1' };
+    const r = await c.settle(
+      c.world.callStore<unknown>({ id: c.client.id, owner: c.client }, storeId(leader), 'kv', 'CompareAndSwap', { header: session, key: Buffer.from('k'), expectedValue: Buffer.from('x'), newValue: Buffer.from('y') }, c.scheduler.nowMs + 5_000),
+    );
+    for (const s of c.world.storeIds) c.world.crash(s);
+    await c.run(100);
+    for (const s of c.world.storeIds) c.world.start(s);
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 3, 10_000);
+    const after = valueOf(await c.get(c.leaderOf()!, 'k'));
+    return { cas: 'ok' in r ? 'answered' : `${r.error.code}: ${r.error.message}`, afterRestart: typeof after === 'string' ? `${after.length} bytes` : after, problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
-import { forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture } from './hostile-scenarios.js';
+import { casOverALargeValue, forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture } from './hostile-scenarios.js';
 
 describe('whole-cluster simulator: hostile input', () => {
   it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
@@ -57,5 +57,12 @@ describe('whole-cluster simulator: hostile input', () => {
     expect(r.keys).toEqual(Array.from({ length: 12 }, (_, i) => `big${String(i).padStart(2, '0')}`));
     expect(r.pages).toBeGreaterThanOrEqual(4);
     expect(r.largestPageBytes).toBeLessThan(4 << 20);
+  });
+
+  it('a compare-and-swap over a 100 KiB value is answered and recorded; no replica fences (review finding)', async () => {
+    const r = await casOverALargeValue();
+    expect(r.problems).toEqual([]);
+    expect(r.cas).toBe('answered');
+    expect(r.afterRestart).toBe(`${100 << 10} bytes`);
   });
 });

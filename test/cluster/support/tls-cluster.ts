@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { RangekvClient } from '../../../client/rangekv-client.js';
 import { main } from '../../../cluster/cli/cli.js';
@@ -9,7 +10,12 @@ import type { CliIo } from '../../../cluster/cli/cli-context.js';
 import { freePorts } from '../../../cluster/cli/free-ports.js';
 import { clusterConfigToJson, localClusterConfig } from '../../../cluster/config/cluster-config.js';
 
-const cliPath = new URL('../../../dist/cluster/cli/cli.js', import.meta.url).pathname;
+/** The compiled CLI, found from the package root whether this file runs from source or from dist/. */
+const cliPath = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'cluster', 'cli', 'cli.js');
+})();
 
 /** Runs the CLI in-process with captured output. */
 export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
