@@ -224,11 +224,19 @@ export class DriverLoop {
         this.d.uninitialized.step(fromStore, rangeId, message, now);
         continue;
       }
+      const misfit = inboundMisfit(r, fromStore, message);
+      if (misfit !== undefined) {
+        this.refuseInbound(fromStore, rangeId, message, misfit);
+        continue;
+      }
       if (message.to !== r.replicaId) {
         // A newer incarnation of this range's replica on this store: a store is given a new replica
-        // id only after its old one was removed from the range, so the local one is a leftover that
-        // never learned of its removal. Remove it and let the new one start (by snapshot).
-        if (message.to > r.replicaId) {
+        // id only after its old one was removed from the range in a committed configuration, so the
+        // local one is a leftover that never learned of its removal. Remove it and let the new one
+        // start (by snapshot) — but only on a leader's traffic of a term at least ours: anything
+        // else (a candidate's vote request, a stale or forged message) must not destroy a replica.
+        const fromLeader = message.type === 'app' || message.type === 'heartbeat' || message.type === 'snap';
+        if (message.to > r.replicaId && fromLeader && message.term >= r.raw.raft.term) {
           r.log.info({ oldReplicaId: r.replicaId, newReplicaId: message.to }, 'replica superseded by a newer incarnation; removing the old one');
           this.d.destroyReplica(r);
           this.d.uninitialized.step(fromStore, rangeId, message, now);
@@ -240,11 +248,6 @@ export class DriverLoop {
         // must not refuse on the strength of a leader it has not heard from in an unknown time.
         const leader = r.leaderStore();
         if (leader !== undefined && this.d.liveness.isDown(leader)) r.raw.reportLeaderDown();
-      }
-      const misfit = inboundMisfit(r, fromStore, message);
-      if (misfit !== undefined) {
-        this.refuseInbound(fromStore, rangeId, message, misfit);
-        continue;
       }
       r.heardFrom(message.from, fromStore);
       const refusal = r.raw.step(message);

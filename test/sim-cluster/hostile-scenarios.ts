@@ -98,6 +98,11 @@ export async function forgedPeerTraffic(): Promise<{ verdicts: boolean[]; refuse
       { type: 'heartbeat', from: nodeId(liar.replicaId), to: me, term, commit: 0, readSeq: 0, sentTick: 0, quiesce: false },
       { type: 'heartbeatResp', from: nodeId(liar.replicaId), to: me, term, readSeq: 1_000_000, sentTick: 1 },
       { type: 'appResp', from: nodeId(other.replicaId), to: me, term, index: lastIndexBefore, reject: false, hintIndex: 0, hintTerm: 0 },
+      // Addressed to a newer incarnation of the leader's replica (review finding: this destroyed the
+      // replica on the spot): a vote request from the liar's own replica, then a heartbeat from a
+      // replica of another store.
+      { type: 'vote', from: nodeId(liar.replicaId), to: nodeId(me + 10), term: term + 1, index: 1 << 30, logTerm: term, transfer: false },
+      { type: 'heartbeat', from: nodeId(other.replicaId), to: nodeId(me + 10), term: term + 1, commit: 0, readSeq: 0, sentTick: 0, quiesce: false },
     ];
     const services = c.world.live(storeId(leader))!.services!;
     const verdicts: boolean[] = [];

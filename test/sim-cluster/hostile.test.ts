@@ -25,8 +25,8 @@ describe('whole-cluster simulator: hostile input', () => {
   it('forged peer traffic is refused and counted: no forwarded proposal enters the log, no second leader stops the loop', async () => {
     const r = await forgedPeerTraffic();
     expect(r.problems).toEqual([]);
-    expect(r.verdicts).toEqual([true, true, true, true]); // well-formed batches: refused per message, inside the node
-    expect(r.refused).toBe(4);
+    expect(r.verdicts).toEqual([true, true, true, true, true, true]); // well-formed batches: refused per message, inside the node
+    expect(r.refused).toBe(5); // the vote to a replica id this store does not have is simply not acted on
     expect(r.stillLeader).toBe(true);
     expect(r.lastIndexAfter).toBe(r.lastIndexBefore);
     expect(r.afterWrite).toBe('acked');
