@@ -33,7 +33,7 @@ export function registerCert(program: Command, ctx: CliContext): void {
     printed('CA', createCa(f.certsDir, { overwrite: f.overwrite === true }));
   });
   dirOption(cert.command('create-node <addresses...>').description('create a node certificate for the host names and IPs it is reached at').exitOverride())
-    .option('--store-id <n>', 'the store this node runs (repeatable); its peers refuse messages it sends for other stores', collectStore, [])
+    .option('--store-id <n>', 'the store this node runs (required; repeatable); its peers refuse messages it sends for other stores', collectStore, [])
     .action((addresses: string[], f: { certsDir: string; overwrite?: boolean; storeId: number[] }) => {
       printed('node certificate', createNodeCert(f.certsDir, addresses, { storeIds: f.storeId, overwrite: f.overwrite === true }));
     });

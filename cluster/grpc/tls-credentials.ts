@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { KvError } from '../../proto/kv-error.js';
 
@@ -92,12 +93,23 @@ function load(files: TlsFiles): { ca: Buffer; identity: { certificate: Buffer; p
   const certificate = read(files.certFile, 'certificate');
   const privateKey = read(files.keyFile, 'private key');
   let cert: X509Certificate;
+  let caCert: X509Certificate;
   try {
-    new X509Certificate(ca);
+    caCert = new X509Certificate(ca);
     cert = new X509Certificate(certificate);
   } catch (e) {
     throw new KvError('INVALID_ARGUMENT', `not a PEM certificate (${files.caFile} or ${files.certFile}): ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!cert.checkIssued(new X509Certificate(ca))) throw new KvError('INVALID_ARGUMENT', `${files.certFile} was not issued by the CA in ${files.caFile}`);
+  if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) throw new KvError('INVALID_ARGUMENT', `${files.certFile} was not issued by the CA in ${files.caFile}`);
+  const now = Date.now();
+  if (Date.parse(cert.validTo) <= now || Date.parse(cert.validFrom) > now) throw new KvError('INVALID_ARGUMENT', `${files.certFile} is not valid now (valid ${cert.validFrom} to ${cert.validTo})`);
+  // The key must parse and belong to the certificate: gRPC would otherwise take the pair, fail to
+  // build its TLS context, and drop every new connection from then on (review finding).
+  try {
+    if (!cert.checkPrivateKey(createPrivateKey(privateKey))) throw new Error('the key does not belong to the certificate');
+    createSecureContext({ ca, cert: certificate, key: privateKey });
+  } catch (e) {
+    throw new KvError('INVALID_ARGUMENT', `${files.keyFile} cannot be used with ${files.certFile}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return { ca, identity: { certificate, privateKey }, validTo: cert.validTo };
 }

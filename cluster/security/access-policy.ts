@@ -6,7 +6,7 @@ import { describeIdentity, type PeerIdentity } from './peer-identity.js';
  *   KV        anyone with a TLS connection (a client certificate is optional)
  *   Admin     node certificates, and client certificates whose name is on the admin list
  *   Internal  node certificates only; a raft batch or snapshot must claim a store the certificate
- *             names (when it names any)
+ *             names
  * Insecure (plaintext, `--insecure`): everything is open — for local demos and tests only.
  */
 export type AccessPolicy = { readonly mode: 'insecure' } | { readonly mode: 'tls'; readonly adminNames: ReadonlySet<string> };
@@ -23,7 +23,7 @@ export function adminRefusal(policy: AccessPolicy, id: PeerIdentity): KvError | 
 export function internalRefusal(policy: AccessPolicy, id: PeerIdentity, claimedStore?: number): KvError | undefined {
   if (policy.mode === 'insecure') return undefined;
   if (id.kind !== 'node') return new KvError('PERMISSION_DENIED', `the internal service is for nodes; this call presented ${describeIdentity(id)}`);
-  if (claimedStore !== undefined && id.storeIds.length > 0 && !id.storeIds.includes(claimedStore)) {
+  if (claimedStore !== undefined && !id.storeIds.includes(claimedStore)) {
     return new KvError('PERMISSION_DENIED', `a message claiming store ${claimedStore} came with ${describeIdentity(id)}`);
   }
   return undefined;

@@ -1,11 +1,11 @@
 import type { PeerCertificate } from 'node:tls';
-import { nodeCommonName, storeIdsOfUris } from './certificates.js';
+import { nodeCommonName, nodeMarkerUri, storeIdsOfUris } from './certificates.js';
 
 /**
  * Who is on the other end of a connection, as its verified certificate says. The TLS layer has
  * already checked the chain against the cluster's CA: a certificate that does not verify never
  * gets here (it reads as anonymous).
- *   node      a node certificate (common name `node`); `storeIds` empty means it may speak for any store
+ *   node      a node certificate (common name `node`, the node marker URI, the stores it may speak for)
  *   client    a client certificate; `name` is its common name (what the admin allow-list names)
  *   anonymous no certificate, or the connection is plaintext
  */
@@ -20,14 +20,21 @@ export function identityOfCertificate(cert: PeerCertificate | undefined): PeerId
   if (cert === undefined) return anonymous;
   const cn = commonName(cert);
   if (cn === undefined) return anonymous;
-  if (cn === nodeCommonName) return { kind: 'node', storeIds: storeIdsOfUris(uris(cert)) };
+  if (cn === nodeCommonName) {
+    // A node certificate is one `rangekv cert create-node` made: the marker URI and the stores it
+    // runs. A certificate merely named "node" (another tool, a shared CA) is no one's.
+    const all = uris(cert);
+    const storeIds = storeIdsOfUris(all);
+    if (!all.includes(nodeMarkerUri) || storeIds === undefined || storeIds.length === 0) return anonymous;
+    return { kind: 'node', storeIds };
+  }
   return { kind: 'client', name: cn };
 }
 
 export function describeIdentity(id: PeerIdentity): string {
   switch (id.kind) {
     case 'node':
-      return id.storeIds.length === 0 ? 'a node certificate' : `the node certificate of store ${id.storeIds.join(', ')}`;
+      return `the node certificate of store ${id.storeIds.join(', ')}`;
     case 'client':
       return `the client certificate "${id.name}"`;
     case 'anonymous':

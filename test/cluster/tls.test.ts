@@ -133,6 +133,13 @@ describe('a cluster started with TLS', () => {
     writeFileSync(join(certs, 'node.1.crt'), 'not a certificate');
     procs.get(0).kill('SIGHUP');
     await waitFor(() => /certificates not reloaded/.test(logs[0]!));
+    // A good certificate with another node's key (review finding: gRPC took the pair and then
+    // dropped every new connection): refused, the old pair stays.
+    expect((await cli('cert', 'create-node', '127.0.0.1', 'localhost', '--store-id', '1', '--certs-dir', certs, '--overwrite')).code).toBe(0);
+    writeFileSync(join(certs, 'node.1.key'), file(certs, 'node.2.key'));
+    procs.get(0).kill('SIGHUP');
+    await waitFor(() => (logs[0]!.match(/certificates not reloaded/g) ?? []).length === 2);
+    expect(logs[0]).toMatch(/cannot be used with/);
     const client = await RangekvClient.connect({ addresses: [addresses[0]!], tls: { ca: file(certs, 'ca.crt') } });
     try {
       await client.put('after-reload', 'yes');

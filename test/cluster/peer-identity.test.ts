@@ -1,0 +1,47 @@
+import type { PeerCertificate } from 'node:tls';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCa, createNodeCert } from '../../cluster/security/certificates.js';
+import { adminRefusal, internalRefusal } from '../../cluster/security/access-policy.js';
+import { identityOfCertificate } from '../../cluster/security/peer-identity.js';
+
+const cert = (cn: string, san?: string): PeerCertificate => ({ subject: { CN: cn }, ...(san !== undefined ? { subjectaltname: san } : {}) }) as unknown as PeerCertificate;
+const tls = { mode: 'tls' as const, adminNames: new Set(['root']) };
+
+describe('who a certificate makes its holder (fail closed)', () => {
+  it('a node certificate needs the marker and its stores; it speaks only for them', () => {
+    const id = identityOfCertificate(cert('node', 'IP Address:127.0.0.1, URI:urn:rangekv:node, URI:urn:rangekv:store:2'));
+    expect(id).toEqual({ kind: 'node', storeIds: [2] });
+    expect(internalRefusal(tls, id, 2)).toBeUndefined();
+    expect(internalRefusal(tls, id, 3)?.code).toBe('PERMISSION_DENIED');
+  });
+
+  it('"node" without the marker, without a store, or with a store URI that does not parse is no one (review finding)', () => {
+    for (const san of [undefined, 'URI:urn:rangekv:store:1', 'URI:urn:rangekv:node', 'URI:urn:rangekv:node, URI:urn:rangekv:store:1x', 'URI:urn:rangekv:node, URI:urn:rangekv:store:1, URI:urn:rangekv:store:']) {
+      const id = identityOfCertificate(cert('node', san));
+      expect(id, String(san)).toEqual({ kind: 'anonymous' });
+      expect(internalRefusal(tls, id, 1)?.code).toBe('PERMISSION_DENIED');
+      expect(adminRefusal(tls, id)?.code).toBe('PERMISSION_DENIED');
+    }
+  });
+
+  it('a client is its common name; only the allow-listed ones are admins', () => {
+    expect(adminRefusal(tls, identityOfCertificate(cert('root')))).toBeUndefined();
+    expect(adminRefusal(tls, identityOfCertificate(cert('alice')))?.code).toBe('PERMISSION_DENIED');
+    expect(internalRefusal(tls, identityOfCertificate(cert('root')))?.code).toBe('PERMISSION_DENIED');
+    expect(identityOfCertificate(undefined)).toEqual({ kind: 'anonymous' });
+  });
+
+  it('rangekv cert create-node requires the store the node runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rangekv-certs-'));
+    try {
+      createCa(dir);
+      expect(() => createNodeCert(dir, ['127.0.0.1'])).toThrow(/--store-id/);
+      expect(createNodeCert(dir, ['127.0.0.1'], { storeIds: [4] }).cert).toMatch(/node\.4\.crt$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
