@@ -96,8 +96,9 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
         (e.code === 'OUTCOME_UNKNOWN' && idempotent);
       if (!retry) throw finalError(e);
       // The local replica cannot serve it (no leader known, or — for a session read — it is behind
-      // the token and sends the reader to the leader): ask the others instead.
-      if (e.code === 'NOT_LEADER' && target === node.storeId) avoidSelf = true;
+      // the token and sends the reader to the leader): ask the others instead. Not when it names
+      // itself (a leader transfer in progress): the others would only point back here.
+      if (e.code === 'NOT_LEADER' && target === node.storeId && e.detail.leaderStoreId !== node.storeId) avoidSelf = true;
       await sleep(node.timers, Math.min(e.detail.retryAfterMs ?? 20 * (attempt + 1), Math.max(0, h.deadlineAtMs - node.clock.monotonicMs())));
     }
   }

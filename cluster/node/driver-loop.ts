@@ -232,14 +232,14 @@ export class DriverLoop {
       if (message.to !== r.replicaId) {
         // A newer incarnation of this range's replica on this store: a store is given a new replica
         // id only after its old one was removed from the range in a committed configuration, so the
-        // local one is a leftover that never learned of its removal. Remove it and let the new one
-        // start (by snapshot) — but only on a leader's traffic of a term at least ours: anything
-        // else (a candidate's vote request, a stale or forged message) must not destroy a replica.
+        // local one is a leftover that never learned of its removal. Replica GC removes it (and the
+        // leader's next message starts the new one, by snapshot) — on a leader's traffic of a term
+        // at least ours only: a candidate's vote request or a stale message proves nothing.
         const fromLeader = message.type === 'app' || message.type === 'heartbeat' || message.type === 'snap';
         if (message.to > r.replicaId && fromLeader && message.term >= r.raw.raft.term) {
-          r.log.info({ oldReplicaId: r.replicaId, newReplicaId: message.to }, 'replica superseded by a newer incarnation; removing the old one');
-          this.d.destroyReplica(r);
-          this.d.uninitialized.step(fromStore, rangeId, message, now);
+          // Confirmed by another store's committed descriptor before anything is deleted: a single
+          // peer (a compromised node speaking for its own replica) must not be able to destroy data.
+          this.d.gc.checkSuperseded(r, fromStore, message.to);
         }
         continue;
       }

@@ -39,33 +39,51 @@ export class ReplicaGc {
       const others = r.descriptor.replicas.filter((x) => x.storeId !== this.storeId);
       const ask = others[r.gcAttempts++ % Math.max(1, others.length)];
       if (ask === undefined) continue;
-      r.gcCheckInFlight = true;
-      void this.transport()
-        .queryRangeInfo(ask.storeId, r.rangeId, rangeInfoTimeoutMs)
-        .then((info) => {
-          r.gcCheckInFlight = false;
-          if (info === undefined || !info.found) return;
-          let theirs: RangeDescriptor;
-          try {
-            theirs = decodeRangeDescriptor(info.descriptor);
-          } catch {
-            this.logger.warn({ rangeId: r.rangeId, askedStore: ask.storeId }, 'replica GC: undecodable descriptor from a peer');
-            return;
-          }
-          if (theirs.rangeId !== r.rangeId) return;
-          this.gateway.learnDescriptor(theirs);
-          if (info.leader !== 0) this.gateway.learnLeader(r.rangeId, info.leader as StoreId);
-          const me = theirs.replicas.find((x) => x.storeId === this.storeId);
-          const removed = theirs.epoch.confVersion > r.descriptor.epoch.confVersion && (me === undefined || me.replicaId !== r.replicaId);
-          if (removed && this.replicas.get(r.rangeId) === r) {
-            r.log.info({ theirEpoch: theirs.epoch, ourEpoch: r.descriptor.epoch, askedStore: ask.storeId }, 'replica GC: removed from its range');
-            try {
-              this.destroy(r);
-            } catch (e) {
-              this.fail(e);
-            }
-          }
-        });
+      this.ask(r, ask.storeId);
     }
+  }
+
+  /**
+   * A peer's traffic says this replica was superseded by a newer incarnation on this store. That
+   * alone never destroys it (one forged message would): another store of the range is asked now,
+   * and only its committed descriptor can remove the replica.
+   */
+  checkSuperseded(r: KvReplica, claimedBy: StoreId, newReplicaId: number): void {
+    if (r.gcCheckInFlight) return;
+    const ask = r.descriptor.replicas.find((x) => x.storeId !== this.storeId && x.storeId !== claimedBy);
+    if (ask === undefined) return;
+    r.log.info({ oldReplicaId: r.replicaId, newReplicaId, claimedBy, askedStore: ask.storeId }, 'replica superseded by a newer incarnation? asking another store');
+    this.ask(r, ask.storeId);
+  }
+
+  /** Asks `store` for its descriptor of the range; one that removed this replica deletes it. */
+  private ask(r: KvReplica, store: StoreId): void {
+    r.gcCheckInFlight = true;
+    void this.transport()
+      .queryRangeInfo(store, r.rangeId, rangeInfoTimeoutMs)
+      .then((info) => {
+        r.gcCheckInFlight = false;
+        if (info === undefined || !info.found) return;
+        let theirs: RangeDescriptor;
+        try {
+          theirs = decodeRangeDescriptor(info.descriptor);
+        } catch {
+          this.logger.warn({ rangeId: r.rangeId, askedStore: store }, 'replica GC: undecodable descriptor from a peer');
+          return;
+        }
+        if (theirs.rangeId !== r.rangeId) return;
+        this.gateway.learnDescriptor(theirs);
+        if (info.leader !== 0) this.gateway.learnLeader(r.rangeId, info.leader as StoreId);
+        const me = theirs.replicas.find((x) => x.storeId === this.storeId);
+        const removed = theirs.epoch.confVersion > r.descriptor.epoch.confVersion && (me === undefined || me.replicaId !== r.replicaId);
+        if (removed && this.replicas.get(r.rangeId) === r) {
+          r.log.info({ theirEpoch: theirs.epoch, ourEpoch: r.descriptor.epoch, askedStore: store }, 'replica GC: removed from its range');
+          try {
+            this.destroy(r);
+          } catch (e) {
+            this.fail(e);
+          }
+        }
+      });
   }
 }

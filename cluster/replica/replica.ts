@@ -220,9 +220,19 @@ export class Replica<R> {
           this.runRead(read);
           break;
         case 'session': {
-          const refusal = this.sessionBeyondLog(read.mode.minIndex, notLeader);
-          if (refusal !== undefined) read.waiter.reject(refusal);
-          else this.applyWaiting.push({ index: read.mode.minIndex, read });
+          if (read.mode.minIndex <= this.raw.raft.log.lastIndex()) {
+            this.applyWaiting.push({ index: read.mode.minIndex, read });
+          } else if (!this.isLeader()) {
+            // This follower may just be behind the token: the reader is sent to the leader.
+            read.waiter.reject(notLeader());
+          } else {
+            // Beyond the leader's log: not a token this range issued — if this is still the leader
+            // (one deposed without knowing it may lack what its successor committed). A ReadIndex
+            // round settles it in one heartbeat, without waiting for the read's deadline.
+            const ctx = `${this.readCtxPrefix}:${this.nextReadSeq++}`;
+            if (this.raw.readIndex(ctx).outcome === 'rejected') read.waiter.reject(notLeader());
+            else this.readIndexWaiting.set(ctx, read);
+          }
           break;
         }
         case 'readIndex': {
@@ -237,21 +247,6 @@ export class Replica<R> {
       }
     }
     this.serveAppliedReads();
-  }
-
-  /**
-   * A session read whose token names an index beyond this replica's log is not waited on (it would
-   * hold a request slot until its deadline, and a forged token from the far future would hold it
-   * for nothing). The leader's log holds every committed entry, so beyond it the token is not one
-   * this range issued: refused. A follower may just be behind: the reader is sent to the leader.
-   */
-  private sessionBeyondLog(minIndex: number, notLeader: () => KvError): KvError | undefined {
-    const lastIndex = this.raw.raft.log.lastIndex();
-    if (minIndex <= lastIndex) return undefined;
-    if (this.isLeader()) {
-      return new KvError('INVALID_ARGUMENT', `the session token names index ${minIndex} of range ${this.rangeId}, beyond its log (last index ${lastIndex}): not a token this range issued`);
-    }
-    return notLeader();
   }
 
   private submitProposal(p: QueuedProposal<R>, notLeader: () => KvError): void {
@@ -442,6 +437,18 @@ export class Replica<R> {
       const read = this.readIndexWaiting.get(rs.requestCtx);
       if (read === undefined) continue;
       this.readIndexWaiting.delete(rs.requestCtx);
+      if (read.mode.kind === 'session') {
+        // A session read whose token was beyond this leader's log, now that a quorum confirmed the
+        // leadership: the confirmed leader holds every committed entry, so a token still beyond
+        // its log was never issued (a forged or foreign one). It is refused, without waiting.
+        const lastIndex = this.raw.raft.log.lastIndex();
+        if (read.mode.minIndex > lastIndex) {
+          read.waiter.reject(new KvError('INVALID_ARGUMENT', `the session token names index ${read.mode.minIndex} of range ${this.rangeId}, beyond its confirmed leader's log (last index ${lastIndex}): not a token this range issued`));
+        } else {
+          this.applyWaiting.push({ index: read.mode.minIndex, read });
+        }
+        continue;
+      }
       this.applyWaiting.push({ index: rs.index, read });
     }
     for (const ctx of rd.droppedReads) {
