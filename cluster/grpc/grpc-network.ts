@@ -42,7 +42,7 @@ export class GrpcNetwork implements NodeNetwork {
   constructor(private readonly o: GrpcNetworkOptions) {}
 
   connect(onPeerUnreachable: (store: StoreId) => void): PeerLinks {
-    const credentials = channelCredentials(this.o.security);
+    const credentials = (store: StoreId): grpc.ChannelCredentials => channelCredentials(this.o.security, store);
     const transport = new GrpcTransport({ clusterId: this.o.clusterId, storeId: this.o.storeId, peers: this.o.peers, logger: this.o.logger, onUnreachable: onPeerUnreachable, credentials });
     const calls = new GrpcPeerCalls(this.o.peers, credentials);
     this.links = { transport, calls };

@@ -24,17 +24,17 @@ export class GrpcPeerCalls implements PeerCalls {
   /** `addresses`: what this node dials to reach each store (may be the fault harness's proxies). */
   constructor(
     private readonly addresses: ReadonlyMap<StoreId, string>,
-    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    private readonly credentials: (store: StoreId) => grpc.ChannelCredentials = () => grpc.credentials.createInsecure(),
   ) {}
 
   kv<Req, Res>(store: StoreId, method: KvMethod, request: Req, deadlineAtMs: number): Promise<Res> {
-    const client = this.client(this.kvClients, store, (a) => new (kvProto().rangekv.v1.KV)(a, this.credentials, channelOptions));
+    const client = this.client(this.kvClients, store, (a) => new (kvProto().rangekv.v1.KV)(a, this.credentials(store), channelOptions));
     if (client === undefined) return Promise.reject(new KvError('UNAVAILABLE', `no address for store ${store}`));
     return call<Req, Res>(client[method].bind(client) as unknown as UnaryFn<Req, Res>, request, deadlineAtMs);
   }
 
   admin<Req, Res>(store: StoreId, method: AdminMethod, request: Req, deadlineAtMs: number): Promise<Res> {
-    const client = this.client(this.adminClients, store, (a) => new (adminProto().rangekv.v1.Admin)(a, this.credentials, channelOptions));
+    const client = this.client(this.adminClients, store, (a) => new (adminProto().rangekv.v1.Admin)(a, this.credentials(store), channelOptions));
     if (client === undefined) return Promise.reject(new KvError('UNAVAILABLE', `no address for store ${store}`));
     return call<Req, Res>(client[method].bind(client) as unknown as UnaryFn<Req, Res>, request, deadlineAtMs);
   }

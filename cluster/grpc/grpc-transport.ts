@@ -26,8 +26,8 @@ export interface TransportOptions {
   readonly redialBackoffMs?: number;
   /** Largest raft batch (bytes) sent in one stream write; larger batches are split. */
   readonly batchBytesMax?: number;
-  /** How to dial peers (default plaintext): the node's TLS identity when TLS is on. */
-  readonly credentials?: grpc.ChannelCredentials;
+  /** How to dial each peer store (default plaintext): the node's TLS identity when TLS is on. */
+  readonly credentials?: (store: StoreId) => grpc.ChannelCredentials;
 }
 
 /**
@@ -101,7 +101,7 @@ class PeerConnection {
   private ensureClient(): InternalClient {
     if (this.client === undefined) {
       const Ctor = internalProto().rangekv.internal.v1.Internal;
-      this.client = new Ctor(this.address, this.opts.credentials ?? grpc.credentials.createInsecure(), {
+      this.client = new Ctor(this.address, this.opts.credentials?.(this.storeId) ?? grpc.credentials.createInsecure(), {
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
         'grpc.keepalive_permit_without_calls': 1,

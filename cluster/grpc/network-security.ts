@@ -20,8 +20,9 @@ export function serverCredentials(s: NetworkSecurity): grpc.ServerCredentials {
   return s.mode === 'insecure' ? grpc.ServerCredentials.createInsecure() : s.identity.serverCredentials();
 }
 
-export function channelCredentials(s: NetworkSecurity): grpc.ChannelCredentials {
-  return s.mode === 'insecure' ? grpc.credentials.createInsecure() : s.identity.channelCredentials();
+/** Credentials for dialing store `to` (its certificate must speak for it when TLS is on). */
+export function channelCredentials(s: NetworkSecurity, to?: number): grpc.ChannelCredentials {
+  return s.mode === 'insecure' ? grpc.credentials.createInsecure() : s.identity.channelCredentials(to);
 }
 
 /** Who called: the verified certificate of the call's connection (anonymous on plaintext or without one). */

@@ -3,6 +3,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { KvError } from '../../proto/kv-error.js';
+import { describeIdentity, identityOfCertificate } from '../security/peer-identity.js';
 
 /** The files of a node's (or client's) TLS identity: its certificate and key, and the cluster's CA. */
 export interface TlsFiles {
@@ -75,9 +76,20 @@ export class ReloadableTlsIdentity implements grpc.experimental.CertificateProvi
     return grpc.experimental.createCertificateProviderServerCredentials(this, this, false);
   }
 
-  /** Client side (peer channels): present this identity, trust only the cluster's CA. */
-  channelCredentials(): grpc.ChannelCredentials {
-    return grpc.experimental.createCertificateProviderChannelCredentials(this, this);
+  /**
+   * Client side (peer channels): present this identity, trust only the cluster's CA, and — when
+   * dialing a given store — accept only a node certificate that speaks for that store (the host
+   * name alone would let any node's certificate for 127.0.0.1 pose as every store on the machine).
+   */
+  channelCredentials(expectStore?: number): grpc.ChannelCredentials {
+    if (expectStore === undefined) return grpc.experimental.createCertificateProviderChannelCredentials(this, this);
+    return grpc.experimental.createCertificateProviderChannelCredentials(this, this, {
+      checkServerIdentity: (_host, cert) => {
+        const id = identityOfCertificate(cert);
+        if (id.kind === 'node' && id.storeIds.includes(expectStore)) return undefined;
+        return new Error(`the server presented ${describeIdentity(id)}, not store ${expectStore}'s`);
+      },
+    });
   }
 }
 

@@ -2,7 +2,9 @@ import type { PeerCertificate } from 'node:tls';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import { ReloadableTlsIdentity } from '../../cluster/grpc/tls-credentials.js';
 import { createCa, createNodeCert } from '../../cluster/security/certificates.js';
 import { adminRefusal, internalRefusal } from '../../cluster/security/access-policy.js';
 import { identityOfCertificate } from '../../cluster/security/peer-identity.js';
@@ -41,6 +43,36 @@ describe('who a certificate makes its holder (fail closed)', () => {
       expect(() => createNodeCert(dir, ['127.0.0.1'])).toThrow(/--store-id/);
       expect(createNodeCert(dir, ['127.0.0.1'], { storeIds: [4] }).cert).toMatch(/node\.4\.crt$/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a node dialing a peer checks that the server speaks for the store it dialed (review finding)', () => {
+  it('store 1’s certificate answering at "store 3"’s address is refused; at store 1’s it is accepted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rangekv-dial-'));
+    const server = new grpc.Server();
+    try {
+      createCa(dir);
+      createNodeCert(dir, ['127.0.0.1'], { storeIds: [1] });
+      createNodeCert(dir, ['127.0.0.1'], { storeIds: [2] });
+      const files = (s: number) => ({ certFile: join(dir, `node.${s}.crt`), keyFile: join(dir, `node.${s}.key`), caFile: join(dir, 'ca.crt') });
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', new ReloadableTlsIdentity(files(1)).serverCredentials(), (e, p) => (e === null ? resolve(p) : reject(e))),
+      );
+      const dialer = new ReloadableTlsIdentity(files(2));
+      const call = (expect: number): Promise<string> =>
+        new Promise((resolve) => {
+          const c = new grpc.Client(`127.0.0.1:${port}`, dialer.channelCredentials(expect));
+          c.makeUnaryRequest('/x.Y/Z', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), { deadline: Date.now() + 3_000 }, (e) => {
+            c.close();
+            resolve(e === null ? 'ok' : grpc.status[e.code]);
+          });
+        });
+      expect(await call(1)).toBe('UNIMPLEMENTED'); // reached the server: the TLS handshake passed
+      expect(await call(3)).toBe('UNAVAILABLE'); // refused before any call
+    } finally {
+      server.forceShutdown();
       rmSync(dir, { recursive: true, force: true });
     }
   });
