@@ -99,6 +99,8 @@ export interface ClusterDriverOptions {
   readonly nodeCount: number;
   /** Test-only fault switch of the database under test (e.g. the fake's "stale-reads"), or null. */
   readonly bug: string | null;
+  /** Mutual TLS between the nodes and to them (drivers without TLS refuse it). */
+  readonly tls?: boolean;
   /** Where the driver may put scratch files (e.g. a compiled helper script). */
   readonly scratchDir: string;
 }

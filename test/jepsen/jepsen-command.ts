@@ -66,6 +66,7 @@ interface RawOptions {
   readonly cluster: string;
   readonly nodes: number;
   readonly bug?: string;
+  readonly tls?: boolean;
   readonly fakeBug?: string;
   readonly rate: number;
   readonly opTimeoutMs: number;
@@ -89,6 +90,7 @@ export function addSharedOptions(program: Command): Command {
     .option('--nodes <n>', 'node processes', positiveInteger, JEPSEN_DEFAULTS.nodeCount)
     .option('--bug <name>', 'switch on a test-only bug in the database under test (rangekv: stale-reads, skip-dedup, ack-before-commit; fake: stale-reads)')
     .option('--fake-bug <name>', 'the same as --bug, for the fake cluster')
+    .option('--tls', 'run the cluster with mutual TLS (rangekv: certificates made for the run; clients and nemeses use the root certificate)')
     .option('--rate <ops>', 'target operations per second over all workers (0 = unthrottled)', nonNegativeNumber, JEPSEN_DEFAULTS.rateOpsPerS)
     .option('--op-timeout-ms <ms>', 'an operation still running after this is recorded as info', positiveInteger, JEPSEN_DEFAULTS.opTimeoutMs)
     .option('--fault-s <min-max>', 'how long each fault lasts, seconds', parseRangeS, [JEPSEN_DEFAULTS.faultSMin, JEPSEN_DEFAULTS.faultSMax])
@@ -132,6 +134,7 @@ export function optionsFromRaw(raw: RawOptions, overrides: Partial<JepsenOptions
     cluster: raw.cluster,
     nodeCount: raw.nodes,
     bug: raw.bug ?? raw.fakeBug ?? null,
+    tls: raw.tls === true,
     rateOpsPerS: raw.rate,
     opTimeoutMs: raw.opTimeoutMs,
     faultSMin: raw.faultS[0],

@@ -23,6 +23,8 @@ export interface JepsenOptions {
   readonly nodeCount: number;
   /** Test-only fault switch of the database under test (fake: "stale-reads"), or null. */
   readonly bug: string | null;
+  /** Run the database with mutual TLS, as its production start does (rangekv: certificates made per run). */
+  readonly tls: boolean;
   /** Target operation rate over all workers, ops/s (0 = as fast as they can). */
   readonly rateOpsPerS: number;
   readonly opTimeoutMs: number;
@@ -54,6 +56,7 @@ export const JEPSEN_DEFAULTS = {
   cluster: 'rangekv',
   nodeCount: 5,
   bug: null,
+  tls: false,
   rateOpsPerS: 200,
   opTimeoutMs: 2000,
   faultSMin: 2,

@@ -240,7 +240,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRunResult
     let clocks: ClockControl | null = null;
     await phase('setup', async () => {
       const factory = CLUSTER_DRIVERS[options.cluster]!;
-      driver = await factory({ nodeCount: n, bug: options.bug, scratchDir: join(runDir, 'scratch') });
+      driver = await factory({ nodeCount: n, bug: options.bug, tls: options.tls, scratchDir: join(runDir, 'scratch') });
       for (const name of options.nemeses) {
         const reason = nemesisUnsupportedReason(name, driver, options.clockVia);
         if (reason !== null) throw new JepsenConfigError('UNSUPPORTED_NEMESIS', `nemesis ${name}: ${reason}`);

@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     process.stdout.write(`ERROR jepsen-suite: unknown cluster driver ${base.cluster}\n`);
     return EXIT_CODE_ERROR;
   }
-  const probe = await factory({ nodeCount: base.nodeCount, bug: base.bug, scratchDir: join(tmpdir(), `rangekv-suite-probe-${process.pid}`) });
+  const probe = await factory({ nodeCount: base.nodeCount, bug: base.bug, tls: base.tls, scratchDir: join(tmpdir(), `rangekv-suite-probe-${process.pid}`) });
   await probe.stop();
   const seedBase = base.seed;
   const rows: SuiteRow[] = [];

@@ -6,6 +6,8 @@
 import pino from 'pino';
 import { parseClusterConfig } from '../../../cluster/config/cluster-config.js';
 import { startNode } from '../../../cluster/grpc/start-node.js';
+import { insecureNetwork } from '../../../cluster/grpc/network-security.js';
+import { ReloadableTlsIdentity } from '../../../cluster/grpc/tls-credentials.js';
 import type { FaultSwitches } from '../../../cluster/config/node-options.js';
 import { storeId, type StoreId } from '../../../proto/range-descriptor.js';
 
@@ -24,6 +26,8 @@ export interface NodeProcessSpec {
   readonly inflightRequestsMax?: number;
   /** Exit when stdin closes: the node dies with its parent even if the parent was SIGKILLed. */
   readonly exitOnStdinClose?: boolean;
+  /** Mutual TLS with these files (as `rangekv start --tls-*`); plaintext without. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string; readonly admins?: readonly string[] };
 }
 
 const spec = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8')) as NodeProcessSpec;
@@ -43,7 +47,7 @@ const node = await startNode({
   ...(spec.logTruncateThresholdEntries !== undefined ? { logTruncateThresholdEntries: spec.logTruncateThresholdEntries } : {}),
   ...(spec.logRetainEntries !== undefined ? { logRetainEntries: spec.logRetainEntries } : {}),
   ...(spec.inflightRequestsMax !== undefined ? { inflightRequestsMax: spec.inflightRequestsMax } : {}),
-});
+}, spec.tls === undefined ? insecureNetwork : { mode: 'tls', identity: new ReloadableTlsIdentity(spec.tls), adminNames: new Set(spec.tls.admins ?? ['root']) });
 process.stdout.write(`READY ${node.address}\n`);
 let stopping = false;
 const stop = (signal: string): void => {

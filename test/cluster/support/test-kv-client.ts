@@ -11,9 +11,12 @@ import type { KVClient } from '../../../proto/generated/rangekv/v1/KV.js';
 export class TestKvClient {
   private readonly client: KVClient;
 
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {
     const Ctor = kvProto().rangekv.v1.KV;
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 });
+    this.client = new Ctor(address, credentials, { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 });
   }
 
   call<Res>(method: 'Get' | 'BatchGet' | 'Put' | 'Delete' | 'Scan' | 'CompareAndSwap' | 'Locate', request: object, timeoutMs = 3000): Promise<Res> {

@@ -133,6 +133,7 @@ export class FakeClusterDriver implements ClusterDriver {
 }
 
 export async function createFakeClusterDriver(options: ClusterDriverOptions): Promise<FakeClusterDriver> {
+  if (options.tls === true) throw new Error('fake cluster: no TLS (use --cluster rangekv)');
   if (options.bug !== null && !isFakeBug(options.bug)) {
     throw new Error(`fake cluster: unknown bug "${options.bug}" (known: ${FAKE_BUGS.join(', ')})`);
   }

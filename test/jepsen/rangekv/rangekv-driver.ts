@@ -4,7 +4,9 @@
  * addresses are the harness's link proxies, so partitions cut its raft traffic and forwarding.
  * Several ranges (split between the workloads' keys) with 3 replicas each, spread over the nodes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { createCa, createClientCert, createNodeCert } from '../../../cluster/security/certificates.js';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -41,11 +43,34 @@ export class RangekvClusterDriver implements ClusterDriver {
   private readonly probes = new Map<number, TestKvClient>();
   private readonly rng: SeededRng;
 
+  /** With TLS: the certificates made for this run (a CA, a node certificate per store, `root`). */
+  private certsDir: string | undefined;
+
   constructor(
     private readonly faults: FaultSwitches,
     seed: number,
+    /** Run the nodes with mutual TLS, as the README's production start does. */
+    private readonly tls = false,
   ) {
     this.rng = new SeededRng(seed);
+  }
+
+  private certs(setup: ClusterSetup): string {
+    if (this.certsDir !== undefined) return this.certsDir;
+    const dir = join(setup.runDir, 'certs');
+    createCa(dir, { overwrite: true });
+    for (const n of setup.nodes) createNodeCert(dir, ['127.0.0.1', 'localhost', n.host], { storeIds: [n.index + 1], overwrite: true });
+    createClientCert(dir, 'root', { overwrite: true });
+    this.certsDir = dir;
+    return dir;
+  }
+
+  /** What clients, probes and nemeses dial with: the root client certificate under TLS. */
+  private credentials(): grpc.ChannelCredentials | undefined {
+    const dir = this.certsDir;
+    if (dir === undefined) return undefined;
+    const file = (name: string): Buffer => readFileSync(join(dir, name));
+    return grpc.credentials.createSsl(file('ca.crt'), file('client.root.key'), file('client.root.crt'));
   }
 
   private address(node: ClusterNode): string {
@@ -75,6 +100,7 @@ export class RangekvClusterDriver implements ClusterDriver {
       logLevel: 'info',
       faults: this.faults,
       exitOnStdinClose: true,
+      ...(this.tls ? { tls: { certFile: join(this.certs(setup), `node.${node.index + 1}.crt`), keyFile: join(this.certs(setup), `node.${node.index + 1}.key`), caFile: join(this.certs(setup), 'ca.crt') } } : {}),
     };
     return {
       command: process.execPath,
@@ -91,7 +117,8 @@ export class RangekvClusterDriver implements ClusterDriver {
 
   client(nodeIndex: number): KvClient {
     const rng = this.rng.fork();
-    const c = new RangekvKvClient(this.address(this.node(nodeIndex)), { duplicateWriteFraction: 0.1, random: () => rng.float() });
+    const credentials = this.credentials();
+    const c = new RangekvKvClient(this.address(this.node(nodeIndex)), { duplicateWriteFraction: 0.1, random: () => rng.float(), ...(credentials !== undefined ? { credentials } : {}) });
     this.clients.push(c);
     return c;
   }
@@ -177,7 +204,7 @@ export class RangekvClusterDriver implements ClusterDriver {
     for (const n of this.nodes) {
       if (options.signal.aborted) break;
       try {
-        await adminCall(this.address(n), method, request, options.timeoutMs);
+        await adminCall(this.address(n), method, request, options.timeoutMs, this.credentials());
         return;
       } catch (e) {
         last = e;
@@ -189,7 +216,7 @@ export class RangekvClusterDriver implements ClusterDriver {
 
   private probe(i: number): TestKvClient {
     let c = this.probes.get(i);
-    if (c === undefined) this.probes.set(i, (c = new TestKvClient(this.address(this.node(i)))));
+    if (c === undefined) this.probes.set(i, (c = new TestKvClient(this.address(this.node(i)), this.credentials())));
     return c;
   }
 
@@ -208,7 +235,7 @@ export async function createRangekvClusterDriver(o: ClusterDriverOptions): Promi
     if (f === undefined) throw new Error(`unknown rangekv bug ${o.bug}; choose one of ${Object.keys(RANGEKV_BUGS).join(', ')}`);
     faults = f;
   }
-  return new RangekvClusterDriver(faults, 0x5eed);
+  return new RangekvClusterDriver(faults, 0x5eed, o.tls === true);
 }
 
 /** The compiled node entry (the harness runs from dist/; under vitest this file runs from source). */

@@ -16,6 +16,8 @@ export interface RangekvKvClientOptions {
    */
   readonly duplicateWriteFraction: number;
   readonly random: () => number;
+  /** TLS to the node (a cluster run with --tls); plaintext without. */
+  readonly credentials?: grpc.ChannelCredentials;
 }
 
 /**
@@ -38,7 +40,7 @@ export class RangekvKvClient implements KvClient {
     private readonly options: RangekvKvClientOptions,
   ) {
     const Ctor = kvProto().rangekv.v1.KV;
-    this.stub = new Ctor(address, grpc.credentials.createInsecure(), {
+    this.stub = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 500,
       'grpc.keepalive_time_ms': 10_000,
