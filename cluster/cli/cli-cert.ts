@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCa, createClientCert, createNodeCert, type CertPaths } from '../security/certificates.js';
+import { createCa, createClientCert, createNodeCert, type CertPaths } from '../grpc/security/certificates.js';
 import type { CliContext } from './cli-context.js';
 
 /**

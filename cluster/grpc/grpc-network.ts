@@ -9,7 +9,7 @@ import { internalHandlers } from './internal-grpc.js';
 import { adminHandlers, kvHandlers } from './service-bindings.js';
 import { accessPolicy, callerIdentity, channelCredentials, serverCredentials, type NetworkSecurity } from './network-security.js';
 import type { KvError } from '../../proto/kv-error.js';
-import { adminRefusal } from '../security/access-policy.js';
+import { adminRefusal } from './security/access-policy.js';
 import { realClock } from '../ports/real-ports.js';
 import { LogLimiter } from '../util/log-limiter.js';
 import { withMalformedRequests } from './request-decoding.js';

@@ -10,7 +10,7 @@ import type { SnapshotChunk__Output } from '../../proto/generated/rangekv/intern
 import type { SnapshotResult } from '../../proto/generated/rangekv/internal/v1/SnapshotResult.js';
 import { KvError, toServiceError } from '../../proto/kv-error.js';
 import type { PeerCertificate } from 'node:tls';
-import { internalRefusal, type AccessPolicy } from '../security/access-policy.js';
+import { internalRefusal, type AccessPolicy } from './security/access-policy.js';
 import type { InternalApi } from '../transport/internal-api.js';
 import { callerIdentity } from './network-security.js';
 import { isMalformed, type MalformedRequest } from './request-decoding.js';

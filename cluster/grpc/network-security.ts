@@ -1,7 +1,7 @@
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { insecurePolicy, type AccessPolicy } from '../security/access-policy.js';
-import { anonymous, identityOfCertificate, type PeerIdentity } from '../security/peer-identity.js';
+import { insecurePolicy, type AccessPolicy } from './security/access-policy.js';
+import { anonymous, identityOfCertificate, type PeerIdentity } from './security/peer-identity.js';
 import type { ReloadableTlsIdentity } from './tls-credentials.js';
 
 /**

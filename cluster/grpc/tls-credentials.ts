@@ -3,7 +3,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { KvError } from '../../proto/kv-error.js';
-import { describeIdentity, identityOfCertificate } from '../security/peer-identity.js';
+import { describeIdentity, identityOfCertificate } from './security/peer-identity.js';
 
 /** The files of a node's (or client's) TLS identity: its certificate and key, and the cluster's CA. */
 export interface TlsFiles {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { ReloadableTlsIdentity } from '../../cluster/grpc/tls-credentials.js';
-import { createCa, createNodeCert } from '../../cluster/security/certificates.js';
-import { adminRefusal, internalRefusal } from '../../cluster/security/access-policy.js';
-import { identityOfCertificate } from '../../cluster/security/peer-identity.js';
+import { createCa, createNodeCert } from '../../cluster/grpc/security/certificates.js';
+import { adminRefusal, internalRefusal } from '../../cluster/grpc/security/access-policy.js';
+import { identityOfCertificate } from '../../cluster/grpc/security/peer-identity.js';
 
 const cert = (cn: string, san?: string): PeerCertificate => ({ subject: { CN: cn }, ...(san !== undefined ? { subjectaltname: san } : {}) }) as unknown as PeerCertificate;
 const tls = { mode: 'tls' as const, adminNames: new Set(['root']) };

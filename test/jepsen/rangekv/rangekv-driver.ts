@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { createCa, createClientCert, createNodeCert } from '../../../cluster/security/certificates.js';
+import { createCa, createClientCert, createNodeCert } from '../../../cluster/grpc/security/certificates.js';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-import { KvError } from '../../proto/kv-error.js';
+import { KvError } from '../../../proto/kv-error.js';
 import { describeIdentity, type PeerIdentity } from './peer-identity.js';
 
 /**

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { KvError } from '../../proto/kv-error.js';
+import { KvError } from '../../../proto/kv-error.js';
 
 /**
  * The cluster's certificates, like `cockroach cert`: one CA per cluster; node certificates
