@@ -43,8 +43,10 @@ export interface DriverLoopDeps {
   readonly logTruncateThresholdEntries: number;
   readonly logRetainEntries: number;
   readonly switches: { readonly ackAppendBeforeDurable: boolean; readonly quiescedNeverWakes: boolean };
-  /** Creates (and registers) the replica a first snapshot of a range is for. */
-  readonly addReplica: (descriptor: RangeDescriptor, replicaId: NodeId) => KvReplica;
+  /** The range's descriptor as this store persisted it (the store holds the range). */
+  readonly persistedDescriptor: (rangeId: number) => RangeDescriptor;
+  /** Creates (and registers) a replica of a range the store holds, with its persisted descriptor. */
+  readonly addReplica: (rangeId: number, replicaId: NodeId) => KvReplica;
   readonly destroyReplica: (r: KvReplica) => void;
   readonly notLeader: (r: KvReplica) => KvError;
   /** The loop broke: crash-only, the node ends. */
@@ -258,9 +260,11 @@ export class DriverLoop {
     for (const a of this.d.snapshots.takeArrivals()) {
       let r = this.d.replicas.get(a.rangeId);
       if (r === undefined && this.d.store.hasRange(a.rangeId)) {
-        const mine = replicaById(a.descriptor, a.message.to);
+        // Created by the receiver for this snapshot (or another one for the range): the replica
+        // starts from what the store holds, never from a snapshot raft has not installed yet.
+        const mine = replicaById(this.d.persistedDescriptor(a.rangeId), a.message.to);
         if (mine !== undefined && mine.storeId === this.d.storeId && mine.replicaId >= this.d.store.rangeTombstone(a.rangeId)) {
-          r = this.d.addReplica(a.descriptor, a.message.to);
+          r = this.d.addReplica(a.rangeId, a.message.to);
           this.d.uninitialized.delete(a.rangeId);
         }
       }

@@ -5,7 +5,7 @@ import { RawNode, SeededRng, bootstrapHardState, bootstrapSnapshot, invariant, n
 import { Store, StorageError, type MvccReader, type RangeLocalReader, type SnapshotChunk } from '../../storage/index.js';
 import type { StatusResponse } from '../../proto/generated/rangekv/v1/StatusResponse.js';
 import { KvError } from '../../proto/kv-error.js';
-import { replicasToProto, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
+import { replicaById, replicasToProto, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import { createAdminApi } from '../api/admin-api.js';
 import type { AdminNode, ChangedReplicas, ReplicaChangeRequest } from '../api/admin-node.js';
 import { createKvApi } from '../api/kv-api.js';
@@ -120,7 +120,7 @@ export class Node implements KvNode, AdminNode, RunningNode {
     for (const s of options.cluster.stores) publicAddresses.set(s.storeId, s.address);
     this.gateway = new Gateway({ publicAddresses, seedRanges: options.cluster.initialRanges.map(initialDescriptor), local: this.replicas, calls: this.links.calls });
     const transport = (): PeerTransport => this.links.transport;
-    this.snapshots = new SnapshotTransfer(this.storeId, store, this.replicas, transport, this.log, this.faults, () => this.loop.scheduleTurn());
+    this.snapshots = new SnapshotTransfer(this.storeId, store, transport, this.log, this.faults, () => this.loop.scheduleTurn());
     this.adminOps = new AdminOps({
       storeId: this.storeId,
       clock: this.clock,
@@ -156,7 +156,8 @@ export class Node implements KvNode, AdminNode, RunningNode {
       logTruncateThresholdEntries: opts.logTruncateThresholdEntries,
       logRetainEntries: opts.logRetainEntries,
       switches: { ackAppendBeforeDurable: opts.faults.ackAppendBeforeDurable === true, quiescedNeverWakes: opts.faults.quiescedNeverWakes === true },
-      addReplica: (d, id) => this.addReplica(d, id),
+      persistedDescriptor: (rangeId) => this.persistedDescriptor(rangeId),
+      addReplica: (rangeId, id) => this.addReplica(rangeId, id),
       destroyReplica: (r) => this.destroyReplica(r),
       notLeader: (r) => this.notLeader(r),
       die: (e) => this.die(e),
@@ -272,20 +273,31 @@ export class Node implements KvNode, AdminNode, RunningNode {
 
   private loadReplicas(): void {
     for (const id of this.store.rangeIds()) {
-      const storage = this.store.rangeStorage(id);
-      const descriptor = decodeRangeDescriptor(storage.descriptor());
+      const descriptor = this.persistedDescriptor(id);
       const me = descriptor.replicas.find((r) => r.storeId === this.storeId);
       if (me === undefined) {
-        this.log.warn({ rangeId: id }, 'store holds a range whose descriptor does not list it; not serving it');
+        // The replica applied its own removal and the process ended before it deleted itself (a
+        // crash or a failed write between the two batches): finish the removal now. Every replica
+        // id this store could have held is below the descriptor's next id, so that is the tombstone:
+        // a stale leader's traffic for the old replica never brings it back.
+        this.store.batch().deleteRange(id, { deleteSpanData: true, tombstoneNextReplicaId: descriptor.nextReplicaId }).commit();
+        this.log.info({ rangeId: id, epoch: descriptor.epoch, tombstone: descriptor.nextReplicaId }, 'finished removing a replica whose removal was applied before the last stop');
         continue;
       }
-      this.addReplica(descriptor, nodeId(me.replicaId));
+      this.addReplica(id, nodeId(me.replicaId));
     }
   }
 
-  private addReplica(descriptor: RangeDescriptor, replicaId: NodeId): KvReplica {
-    invariant(this.replicas.get(descriptor.rangeId) === undefined, () => `range ${descriptor.rangeId} already has a replica on store ${this.storeId}`);
-    const storage = this.store.rangeStorage(descriptor.rangeId);
+  private persistedDescriptor(rangeId: number): RangeDescriptor {
+    return decodeRangeDescriptor(this.store.rangeStorage(rangeId).descriptor());
+  }
+
+  private addReplica(rangeId: number, replicaId: NodeId): KvReplica {
+    invariant(this.replicas.get(rangeId) === undefined, () => `range ${rangeId} already has a replica on store ${this.storeId}`);
+    const storage = this.store.rangeStorage(rangeId);
+    const descriptor = this.persistedDescriptor(rangeId);
+    const listed = replicaById(descriptor, replicaId);
+    invariant(listed !== undefined && listed.storeId === this.storeId, () => `replica ${replicaId} of range ${rangeId} is not on store ${this.storeId} in its persisted descriptor`);
     const raw = new RawNode(
       {
         id: replicaId,

@@ -7,14 +7,12 @@ import type { FaultPoints } from '../ports/fault-points.js';
 import { decodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
 import type { SnapshotOffer } from '../transport/internal-api.js';
 import type { PeerTransport, SnapshotOutcome } from '../transport/peer-transport.js';
-import type { KvReplica, ReplicaSet } from './replica-set.js';
+import type { KvReplica } from './replica-set.js';
 
 /** A snapshot fully received, waiting for the loop to hand it to raft. */
 export interface SnapshotArrival {
   readonly fromStore: StoreId;
   readonly rangeId: number;
-  /** The range as this store knew it, else as the snapshot describes it (creates the replica when this store never held it). */
-  readonly descriptor: RangeDescriptor;
   /** The range as the snapshot describes it: the replica's descriptor once raft installs it. */
   readonly snapshotDescriptor: RangeDescriptor;
   readonly message: Extract<Message, { type: 'snap' }>;
@@ -47,7 +45,6 @@ export class SnapshotTransfer {
   constructor(
     private readonly storeId: StoreId,
     private readonly store: Store,
-    private readonly replicas: ReplicaSet,
     private readonly transport: () => PeerTransport,
     private readonly logger: Logger,
     private readonly faults: FaultPoints,
@@ -58,7 +55,6 @@ export class SnapshotTransfer {
   async receive(offer: SnapshotOffer): Promise<SnapshotOutcome> {
     const message = offer.message;
     let receiver: SnapshotReceiver | undefined;
-    let descriptor: RangeDescriptor | undefined = this.replicas.get(offer.rangeId)?.descriptor;
     let snapshotDescriptor: RangeDescriptor | undefined;
     try {
       for await (const bytes of offer.chunks) {
@@ -83,14 +79,12 @@ export class SnapshotTransfer {
             this.store.batch().createRange(offer.rangeId, { span: chunk.header.span, descriptor: chunk.header.descriptor, confState: emptyConfState }).commit();
             this.logger.info({ rangeId: offer.rangeId }, 'created a replica to receive its first snapshot');
           }
-          descriptor ??= snapDescriptor;
           receiver = this.store.beginSnapshotInstall(offer.rangeId, chunk.header);
         } else {
           receiver.receive(chunk);
         }
       }
-      if (receiver === undefined || descriptor === undefined || snapshotDescriptor === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
-      const d = descriptor;
+      if (receiver === undefined || snapshotDescriptor === undefined) return { applied: false, errorCode: 'MALFORMED', message: 'snapshot without data' };
       const sd = snapshotDescriptor;
       const staged = receiver.finish();
       const r = receiver;
@@ -100,7 +94,7 @@ export class SnapshotTransfer {
         return { applied: false, errorCode: 'BUSY', message: 'too many snapshots wait for this store' };
       }
       return await new Promise<SnapshotOutcome>((resolve) => {
-        this.arrivals.push({ fromStore: offer.fromStore, rangeId: offer.rangeId, descriptor: d, snapshotDescriptor: sd, message, staged, receiver: r, resolve });
+        this.arrivals.push({ fromStore: offer.fromStore, rangeId: offer.rangeId, snapshotDescriptor: sd, message, staged, receiver: r, resolve });
         this.wake();
       });
     } catch (e) {

@@ -26,6 +26,8 @@ export interface DirectedOptions {
   readonly link?: Partial<LinkSettings>;
   readonly logLevel?: 'warn' | 'info' | 'debug';
   readonly logSink?: (line: { atMs: number; storeId: number; text: string }) => void;
+  /** Fault points the test fires itself (see ArmedFaultPoints); by default none fire. */
+  readonly faultPoints?: SimFaultPoints;
 }
 
 export type Outcome<T> = { readonly ok: T } | { readonly error: KvError };
@@ -51,7 +53,7 @@ export class DirectedCluster {
     const cluster = localClusterConfig({ clusterId: `directed-${seed}`, stores, basePort: 7001, splitKeys: o.splitKeys ?? [], replicas: 3 });
     const dataRoot = join(process.platform === 'linux' ? '/dev/shm' : '/tmp', `rangekv-directed-${process.pid}-${seed}-${Math.floor(Math.random() * 1e9)}`);
     mkdirSync(dataRoot, { recursive: true });
-    this.world = new SimWorld(this.scheduler, this.network, new SimFaultPoints(rng.fork(), noFaultPointRates), {
+    this.world = new SimWorld(this.scheduler, this.network, o.faultPoints ?? new SimFaultPoints(rng.fork(), noFaultPointRates), {
       seed,
       cluster,
       dataRoot,

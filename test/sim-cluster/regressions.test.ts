@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
 import { clusterSimOptionsForSeed } from './cluster-sim-options.js';
 import { runClusterSimulation } from './cluster-simulation.js';
-import { snapshotAcrossAMembershipChange, storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { snapshotAcrossAMembershipChange, crashBetweenRemovalAndDelete, storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -135,5 +135,21 @@ describe('whole-cluster simulator: regressions', () => {
     // path's guard would refuse with INTERNAL).
     expect(r.addError).toBeUndefined();
     expect(r.addedIds.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+  it('long-run seed 102958: a store that crashed between applying its own removal and deleting the replica finishes the removal at restart, and a re-add comes back under a new id', async () => {
+    const r = await crashBetweenRemovalAndDelete();
+    expect(r.crashed).toBe(true);
+    expect(r.problems).toEqual([]);
+    expect(r.holdsRangeAfterRestart).toBe(false);
+    expect(r.tombstone).toBeGreaterThan(r.oldReplicaId);
+    expect(r.readdedReplicaId).toBeDefined();
+    expect(r.readdedReplicaId!).toBeGreaterThan(r.oldReplicaId);
+    expect(r.readBack).toBe('yes');
+  });
+
+  it('long-run seed 102958: the whole seed passes (a stale leader reached the removed replica, which was rebuilt from its older snapshot)', async () => {
+    const r = await runClusterSimulation(clusterSimOptionsForSeed(102958));
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
   });
 });

@@ -13,6 +13,8 @@ import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
 import { decodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
 import { encodeSnapshotChunk } from '../../storage/index.js';
 import { DirectedCluster, valueOf, type Outcome } from './directed-harness.js';
+import { ArmedFaultPoints } from './sim-fault-points.js';
+import { SeededRng } from '../../raft/index.js';
 
 const electionTimeoutMs = 1_000;
 
@@ -428,6 +430,70 @@ export async function snapshotAcrossAMembershipChange(): Promise<{ staleStore: n
     const added = await c.admin<ChangeReplicasResponse__Output>(behind, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(other) }] });
     const ids = 'ok' in added ? added.ok.replicas.map((x) => Number(x.replicaId)) : [];
     return { ...result, addedIds: ids, addError: 'error' in added ? added.error.code : undefined, problems: c.problems() };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * A crash between the batch in which a replica applies its own removal and the batch that deletes
+ * it (long-run seed 102958, there a failed fsync of the delete). Before the fix the restarted store
+ * skipped the range ("its descriptor does not list it") but kept its data and never raised its
+ * tombstone: a leader that had not applied the removal yet then reached the old replica id, a
+ * replica was created from that leader's older snapshot, and it held a descriptor listing itself
+ * while the store's said it was removed. The restart must finish the removal; a later re-add must
+ * come back under a new id and catch up.
+ */
+export async function crashBetweenRemovalAndDelete(): Promise<{
+  crashed: boolean;
+  holdsRangeAfterRestart: boolean;
+  tombstone: number;
+  oldReplicaId: number;
+  readdedReplicaId: number | undefined;
+  readBack: string | null | 'error';
+  problems: string[];
+}> {
+  const faults = new ArmedFaultPoints(new SeededRng(31));
+  const c = new DirectedCluster({ seed: 31, stores: 4, faultPoints: faults });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const leader = c.leaderOf()!;
+    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
+    const out = leader as number;
+    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    const oldReplicaId = c.replica(out)!.replicaId as number;
+    for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
+    const added = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(spare) }] });
+    if ('error' in added) throw new Error(`add ${spare}: ${added.error.code} ${added.error.message}`);
+    await c.until(() => (c.replica(spare)?.appliedIndex() ?? 0) >= c.replica(leader)!.appliedIndex(), 10_000);
+    // The leader removes itself (as in the seed), so it applies its own removal; its loop crashes
+    // right after committing that batch. The answer is lost with it.
+    faults.arm('loop.crashAfterCommit', () => c.replica(out)?.removed === true);
+    void c.admin(out, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'REMOVE', storeId: String(out) }] });
+    await c.until(() => c.world.live(storeId(out)) === undefined, 10_000);
+    const crashed = (faults.fired.get('loop.crashAfterCommit') ?? 0) === 1;
+    await c.run(100); // its files close once the crashed stack unwinds
+    c.world.start(storeId(out));
+    await c.until(() => c.node(out) !== undefined, 5_000);
+    await c.run(2_000);
+    const store = (c.node(out) as unknown as { store: { hasRange(id: number): boolean; rangeTombstone(id: number): number } }).store;
+    const holdsRangeAfterRestart = store.hasRange(1);
+    const tombstone = store.rangeTombstone(1);
+    const now = c.leaderOf()!;
+    const readded = await c.admin(now, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(out) }] });
+    if ('error' in readded) throw new Error(`re-add ${out}: ${readded.error.code} ${readded.error.message}`);
+    await c.put(c.leaderOf()!, 'after', 'yes');
+    await c.until(() => (c.replica(out)?.appliedIndex() ?? 0) >= (c.replica(c.leaderOf()!)?.appliedIndex() ?? 1), 10_000);
+    const readBack = valueOf(await c.get(out, 'after', 'READ_CONSISTENCY_FOLLOWER'));
+    return {
+      crashed,
+      holdsRangeAfterRestart,
+      tombstone,
+      oldReplicaId,
+      readdedReplicaId: c.replica(out)?.replicaId as number | undefined,
+      readBack: typeof readBack === 'string' || readBack === null ? readBack : 'error',
+      problems: c.problems(),
+    };
   } finally {
     c.close();
   }

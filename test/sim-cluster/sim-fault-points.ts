@@ -40,3 +40,28 @@ export class SimFaultPoints implements FaultPoints {
     return this.rng.float() * maxMs;
   }
 }
+
+/**
+ * Fault points for directed scenarios: none fires by chance; `arm(point, when)` fires `point` once,
+ * at its first call while `when()` holds — "crash the loop right after the batch that applied this
+ * replica's removal" rather than "crash somewhere, sometime".
+ */
+export class ArmedFaultPoints extends SimFaultPoints {
+  private readonly armed = new Map<FaultPointName, () => boolean>();
+
+  constructor(rng: SeededRng) {
+    super(rng, noFaultPointRates);
+  }
+
+  arm(point: FaultPointName, when: () => boolean): void {
+    this.armed.set(point, when);
+  }
+
+  override fire(point: FaultPointName): boolean {
+    const when = this.armed.get(point);
+    if (when === undefined || !when()) return false;
+    this.armed.delete(point);
+    this.fired.set(point, (this.fired.get(point) ?? 0) + 1);
+    return true;
+  }
+}
