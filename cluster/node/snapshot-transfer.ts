@@ -8,6 +8,7 @@ import { decodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
 import type { SnapshotOffer } from '../transport/internal-api.js';
 import type { PeerTransport, SnapshotOutcome } from '../transport/peer-transport.js';
 import type { KvReplica } from './replica-set.js';
+import type { LoopCounters } from './loop-counters.js';
 
 /** A snapshot fully received, waiting for the loop to hand it to raft. */
 export interface SnapshotArrival {
@@ -48,6 +49,7 @@ export class SnapshotTransfer {
     private readonly transport: () => PeerTransport,
     private readonly logger: Logger,
     private readonly faults: FaultPoints,
+    private readonly counters: LoopCounters,
     private readonly wake: () => void,
   ) {}
 
@@ -69,6 +71,12 @@ export class SnapshotTransfer {
           const mine = snapDescriptor.replicas.find((x) => x.storeId === this.storeId);
           if (mine === undefined || mine.replicaId !== message.to) {
             return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `the snapshot's range does not place replica ${message.to} on store ${this.storeId}` };
+          }
+          const sender = replicaById(snapDescriptor, message.from);
+          if (sender === undefined || sender.storeId !== offer.fromStore) {
+            // No correct leader sends this (its snapshot's range lists it): counted like any refused message.
+            this.counters.messagesRefused++;
+            return { applied: false, errorCode: 'MALFORMED', message: `the snapshot's range does not place its sender, replica ${message.from}, on store ${offer.fromStore}` };
           }
           if (mine.replicaId < this.store.rangeTombstone(offer.rangeId)) {
             return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `replica ${mine.replicaId} of range ${offer.rangeId} was removed from store ${this.storeId}; it does not come back` };

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SeededRng } from '../../raft/index.js';
+import { SeededRng, nodeId, type Message } from '../../raft/index.js';
+import type { SnapshotChunk__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
+import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
+import { encodeSnapshotChunk } from '../../storage/index.js';
 import type { GetResponse__Output } from '../../proto/generated/rangekv/v1/GetResponse.js';
 import type { PutResponse__Output } from '../../proto/generated/rangekv/v1/PutResponse.js';
 import type { RequestHeader } from '../../proto/generated/rangekv/v1/RequestHeader.js';
@@ -28,6 +31,13 @@ export interface DirectedOptions {
   readonly logSink?: (line: { atMs: number; storeId: number; text: string }) => void;
   /** Fault points the test fires itself (see ArmedFaultPoints); by default none fire. */
   readonly faultPoints?: SimFaultPoints;
+}
+
+export interface CapturedSnapshot {
+  readonly rangeId: number;
+  readonly message: Message;
+  readonly chunks: Uint8Array[];
+  readonly index: number;
 }
 
 export type Outcome<T> = { readonly ok: T } | { readonly error: KvError };
@@ -130,6 +140,25 @@ export class DirectedCluster {
 
   admin<Res>(via: number, method: string, request: unknown, timeoutMs = 10_000): Promise<Outcome<Res>> {
     return this.settle(this.world.callStore<Res>({ id: this.client.id, owner: this.client }, storeId(via), 'admin', method, request, this.scheduler.nowMs + timeoutMs), timeoutMs + 1_000);
+  }
+
+  /** The range's snapshot as its replica on store `from` would send it now, addressed to replica `to`. */
+  snapshotOf(from: number, to: number, rangeId = 1): CapturedSnapshot {
+    const r = this.replica(from, rangeId)!;
+    const snap = r.storage.snapshot();
+    const chunks = [...this.node(from)!.inspectStore().openSnapshotStream(rangeId)].map((ch) => encodeSnapshotChunk(ch));
+    return { rangeId, message: { type: 'snap', from: r.replicaId, to: nodeId(to), term: r.raw.raft.term, snapshot: snap }, chunks, index: snap.metadata.index };
+  }
+
+  /** Hands a snapshot to store `to`'s internal service as if store `claimedFrom` streamed it (the claim is not checked here: no TLS in the simulator). */
+  offerSnapshot(to: number, claimedFrom: number, s: CapturedSnapshot): Promise<{ applied: boolean; errorCode: string }> {
+    const internal = this.world.live(storeId(to))!.services!.internal;
+    const header = { clusterId: this.world.options.cluster.clusterId, fromStoreId: String(claimedFrom), toStoreId: String(to), rangeId: String(s.rangeId), raftMessage: encodeRaftBatch([{ rangeId: s.rangeId, message: s.message }]) };
+    const msgs = s.chunks.map((data, i) => ({ header: i === 0 ? header : null, data: Buffer.from(data), last: false }) as unknown as SnapshotChunk__Output);
+    msgs.push({ header: null, data: Buffer.alloc(0), last: true } as unknown as SnapshotChunk__Output);
+    let at = 0;
+    const it: AsyncIterator<SnapshotChunk__Output> = { next: () => Promise.resolve(at < msgs.length ? { done: false, value: msgs[at++]! } : { done: true, value: undefined }) };
+    return internal.snapshot(it).then((r) => ({ applied: r.applied ?? false, errorCode: r.errorCode ?? '' }));
   }
 
   /** Cuts (or with `hold`, delays until released) the directed link between two stores. */

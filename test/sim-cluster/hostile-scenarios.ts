@@ -267,3 +267,43 @@ export async function casOverALargeValue(): Promise<{ cas: string; afterRestart:
     c.close();
   }
 }
+
+/**
+ * A snapshot for a range its receiver does not hold yet, streamed by a store that is not the one
+ * the snapshot's own descriptor places its sender on (review finding). Before the fix the receiver
+ * created the range on disk and in memory first and checked the sender afterwards, so any peer
+ * could plant range state on any store. Now it is refused before anything is written, counted, and
+ * the real leader's snapshot still creates the replica.
+ */
+export async function snapshotFromTheWrongStore(): Promise<{ outcome: { applied: boolean; errorCode: string }; heldAfterForgery: boolean; refused: number; caughtUp: boolean; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 8, stores: 4 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const leader = c.leaderOf()!;
+    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
+    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    const liar = holders.find((s) => s !== leader)!;
+    for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
+    // The leader cannot reach the spare yet: the learner it adds gets no snapshot from it.
+    c.cut(leader, spare);
+    const added = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_LEARNER', storeId: String(spare) }] });
+    if ('error' in added) throw new Error(`add learner ${spare}: ${added.error.code} ${added.error.message}`);
+    const learnerId = c.replica(leader)!.descriptor.replicas.find((r) => r.storeId === spare)!.replicaId;
+    // The leader's real snapshot (its descriptor lists the leader on its own store), streamed by another store.
+    const outcome = await c.settle(c.offerSnapshot(spare, liar, c.snapshotOf(leader, learnerId)), 5_000);
+    const store = (c.node(spare) as unknown as { store: { hasRange(id: number): boolean } }).store;
+    const heldAfterForgery = store.hasRange(1) || c.replica(spare) !== undefined;
+    const refused = c.node(spare)?.counters.messagesRefused ?? -1;
+    c.heal();
+    const caughtUp = await c.until(() => (c.replica(spare)?.appliedIndex() ?? 0) >= c.replica(leader)!.appliedIndex(), 10_000);
+    return {
+      outcome: 'ok' in outcome ? outcome.ok : { applied: false, errorCode: `threw ${outcome.error.code}` },
+      heldAfterForgery,
+      refused,
+      caughtUp,
+      problems: c.problems().filter((p) => !p.startsWith('message refused')),
+    };
+  } finally {
+    c.close();
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
-import { casOverALargeValue, forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture } from './hostile-scenarios.js';
+import { casOverALargeValue, forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture, snapshotFromTheWrongStore } from './hostile-scenarios.js';
 
 describe('whole-cluster simulator: hostile input', () => {
   it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
@@ -30,6 +30,15 @@ describe('whole-cluster simulator: hostile input', () => {
     expect(r.stillLeader).toBe(true);
     expect(r.lastIndexAfter).toBe(r.lastIndexBefore);
     expect(r.afterWrite).toBe('acked');
+  });
+
+  it('a snapshot streamed by a store its descriptor does not place the sender on is refused before anything is written; the real leader\'s still lands', async () => {
+    const r = await snapshotFromTheWrongStore();
+    expect(r.problems).toEqual([]);
+    expect(r.outcome).toEqual({ applied: false, errorCode: 'MALFORMED' });
+    expect(r.heldAfterForgery).toBe(false);
+    expect(r.refused).toBe(1);
+    expect(r.caughtUp).toBe(true);
   });
 
   it('session reads with a token from the future are refused at once on every path, without holding request slots; a follower merely behind still serves through the leader', async () => {

@@ -4,14 +4,11 @@
  * was run against the code before its fix to see it fail (the closing note lists how).
  */
 import type { ChangeReplicasResponse__Output } from '../../proto/generated/rangekv/v1/ChangeReplicasResponse.js';
-import type { SnapshotChunk__Output } from '../../proto/generated/rangekv/internal/v1/SnapshotChunk.js';
 import type { FaultSwitches } from '../../cluster/config/node-options.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeId } from '../../proto/range-descriptor.js';
-import { encodeRaftBatch } from '../../cluster/transport/raft-codec.js';
 import { decodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
-import { encodeSnapshotChunk } from '../../storage/index.js';
 import { DirectedCluster, valueOf, type Outcome } from './directed-harness.js';
 import { ArmedFaultPoints } from './sim-fault-points.js';
 import { SeededRng } from '../../raft/index.js';
@@ -133,28 +130,13 @@ export async function twoSnapshotsInOneTurn(): Promise<{ applied: number; expect
     const [F] = others(c, L) as [number];
     c.cut(L, F);
     c.cut(F, L);
-    const snapshotAt = (): { message: unknown; chunks: Uint8Array[]; index: number } => {
-      const lr = c.replica(L)!;
-      const snap = lr.storage.snapshot();
-      const chunks = [...c.node(L)!.inspectStore().openSnapshotStream(1)].map((ch) => encodeSnapshotChunk(ch));
-      const to = c.replica(F)!.replicaId;
-      return { message: { type: 'snap', from: lr.replicaId, to, term: lr.raw.raft.term, snapshot: snap }, chunks, index: snap.metadata.index };
-    };
     for (let i = 0; i < 5; i++) await c.put(L, `a${i}`, 'x');
-    const older = snapshotAt();
+    const to = c.replica(F)!.replicaId;
+    const older = c.snapshotOf(L, to);
     for (let i = 0; i < 5; i++) await c.put(L, `b${i}`, 'y');
-    const newer = snapshotAt();
-    const internal = c.world.live(c.node(F)!.storeId)!.services!.internal;
-    const offer = (s: typeof older): Promise<{ applied: boolean; errorCode: string }> => {
-      const header = { clusterId: c.world.options.cluster.clusterId, fromStoreId: String(L), toStoreId: String(F), rangeId: '1', raftMessage: encodeRaftBatch([{ rangeId: 1, message: s.message as never }]) };
-      const msgs: SnapshotChunk__Output[] = s.chunks.map((data, i) => ({ header: i === 0 ? header : null, data: Buffer.from(data), last: false }) as unknown as SnapshotChunk__Output);
-      msgs.push({ header: null, data: Buffer.alloc(0), last: true } as unknown as SnapshotChunk__Output);
-      let at = 0;
-      const it: AsyncIterator<SnapshotChunk__Output> = { next: () => Promise.resolve(at < msgs.length ? { done: false, value: msgs[at++]! } : { done: true, value: undefined }) };
-      return internal.snapshot(it).then((r) => ({ applied: r.applied ?? false, errorCode: r.errorCode ?? '' }));
-    };
+    const newer = c.snapshotOf(L, to);
     // Both in the same event: both finish receiving before the follower's next turn.
-    const outcomes = Promise.all([offer(newer), offer(older)]);
+    const outcomes = Promise.all([c.offerSnapshot(F, L, newer), c.offerSnapshot(F, L, older)]);
     const settled = await c.settle(outcomes, 5_000);
     await c.run(50);
     return { applied: c.replica(F)?.appliedIndex() ?? -1, expected: newer.index, outcomes: 'ok' in settled ? settled.ok : [], problems: c.problems() };
