@@ -93,6 +93,7 @@ interface StartFlags {
   readonly logLevel: string;
   readonly tickMs?: number;
   readonly leaseReads?: boolean;
+  readonly clientInflightMax?: number;
   readonly insecure?: boolean;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -113,6 +114,7 @@ function registerStart(program: Command, ctx: CliContext): void {
     .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
     .option('--tick-ms <ms>', 'raft tick length (default 100)', positiveInt)
     .option('--lease-reads', 'serve linearizable reads from a leader lease')
+    .option('--client-inflight-max <n>', 'requests one client (certificate name, else IP address) may have in flight on this node (default 1000)', positiveInt)
     .option('--tls-cert <file>', "this node's certificate (rangekv cert create-node)")
     .option('--tls-key <file>', "this node's private key")
     .option('--tls-ca <file>', "the cluster's CA certificate (rangekv cert create-ca)")
@@ -145,6 +147,7 @@ async function runStart(f: StartFlags, ctx: CliContext): Promise<number> {
     ...(peers.size > 0 ? { peerAddressOverrides: peers } : {}),
     ...(f.tickMs !== undefined ? { tickMs: f.tickMs } : {}),
     ...(f.leaseReads === true ? { leaseReads: true } : {}),
+    ...(f.clientInflightMax !== undefined ? { clientInflightRequestsMax: f.clientInflightMax } : {}),
   };
   const security = networkSecurity(f);
   const stopRequested = ctx.io.shutdownSignal();

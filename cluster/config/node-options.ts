@@ -26,6 +26,12 @@ export interface NodeOptions {
   readonly valueBytesMax?: number;
   /** Requests in flight on this node before it sheds load with OVERLOADED. Default 10,000. */
   readonly inflightRequestsMax?: number;
+  /**
+   * Client API and admin calls one client may have in flight on this node, across all its
+   * connections, before its next call is refused with OVERLOADED. A client is its certificate's
+   * name, else its IP address; node certificates are exempt. Default 1,000.
+   */
+  readonly clientInflightRequestsMax?: number;
   /** Deadline applied to requests that carry none. Default 10 s. */
   readonly defaultDeadlineMs?: number;
   /** Truncate a range's raft log once it retains this many applied entries. Default 20,000. */

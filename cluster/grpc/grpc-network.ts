@@ -8,7 +8,9 @@ import { GrpcTransport } from './grpc-transport.js';
 import { internalHandlers } from './internal-grpc.js';
 import { adminHandlers, kvHandlers } from './service-bindings.js';
 import { accessPolicy, callerIdentity, channelCredentials, serverCredentials, type NetworkSecurity } from './network-security.js';
-import type { KvError } from '../../proto/kv-error.js';
+import { KvError } from '../../proto/kv-error.js';
+import { ClientAdmission, clientInflightRequestsMaxDefault } from './security/client-admission.js';
+import type { PeerIdentity } from './security/peer-identity.js';
 import { adminRefusal } from './security/access-policy.js';
 import { realClock } from '../ports/real-ports.js';
 import { LogLimiter } from '../util/log-limiter.js';
@@ -24,6 +26,8 @@ export interface GrpcNetworkOptions {
   readonly logger: Logger;
   /** Plaintext and open, or mutual TLS with per-call authorization. */
   readonly security: NetworkSecurity;
+  /** Client API and admin calls one client may have in flight here (see ClientAdmission). Default 1,000. */
+  readonly clientInflightRequestsMax?: number;
 }
 
 /** Calls (streams) in flight on one client connection; beyond it the client's extra calls wait. */
@@ -37,9 +41,14 @@ export class GrpcNetwork implements NodeNetwork {
   private links: { transport: GrpcTransport; calls: GrpcPeerCalls } | undefined;
   /** Calls refused for their caller's certificate (admin without an admin certificate, internal without a node one). */
   refusedCalls = 0;
+  /** Calls refused because their client already had its share of the node in flight. */
+  clientOverloads = 0;
   private readonly refusalLogs = new LogLimiter(realClock);
+  readonly clients: ClientAdmission;
 
-  constructor(private readonly o: GrpcNetworkOptions) {}
+  constructor(private readonly o: GrpcNetworkOptions) {
+    this.clients = new ClientAdmission(o.clientInflightRequestsMax ?? clientInflightRequestsMaxDefault);
+  }
 
   connect(onPeerUnreachable: (store: StoreId) => void): PeerLinks {
     const credentials = (store: StoreId): grpc.ChannelCredentials => channelCredentials(this.o.security, store);
@@ -64,13 +73,27 @@ export class GrpcNetwork implements NodeNetwork {
       const allowed = this.refusalLogs.allow(error.code);
       if (allowed !== undefined) this.o.logger.warn({ ...details, code: error.code, reason: error.message, suppressed: allowed.suppressed }, 'call refused');
     };
-    const adminGate = (call: grpc.ServerUnaryCall<unknown, unknown>): KvError | undefined => {
-      const refusal = adminRefusal(policy, callerIdentity(call));
-      if (refusal !== undefined) refused(refusal, { peer: call.getPeer(), service: 'admin' });
-      return refusal;
+    const admitClient = (call: grpc.ServerUnaryCall<unknown, unknown>, identity: PeerIdentity): KvError | (() => void) => {
+      const admitted = this.clients.admit(identity, call.getPeer());
+      if (admitted instanceof KvError) {
+        this.clientOverloads++;
+        const allowed = this.refusalLogs.allow('client-overloaded');
+        if (allowed !== undefined) this.o.logger.warn({ peer: call.getPeer(), reason: admitted.message, suppressed: allowed.suppressed }, 'client over its in-flight share; call refused');
+      }
+      return admitted;
     };
-    server.addService(withMalformedRequests(kvProto().rangekv.v1.KV.service), kvHandlers(services.kv, this.o.logger));
-    server.addService(withMalformedRequests(adminProto().rangekv.v1.Admin.service), adminHandlers(services.admin, this.o.logger, adminGate));
+    const kvAdmission = (call: grpc.ServerUnaryCall<unknown, unknown>): KvError | (() => void) => admitClient(call, callerIdentity(call));
+    const adminAdmission = (call: grpc.ServerUnaryCall<unknown, unknown>): KvError | (() => void) => {
+      const identity = callerIdentity(call);
+      const refusal = adminRefusal(policy, identity);
+      if (refusal !== undefined) {
+        refused(refusal, { peer: call.getPeer(), service: 'admin' });
+        return refusal;
+      }
+      return admitClient(call, identity);
+    };
+    server.addService(withMalformedRequests(kvProto().rangekv.v1.KV.service), kvHandlers(services.kv, this.o.logger, kvAdmission));
+    server.addService(withMalformedRequests(adminProto().rangekv.v1.Admin.service), adminHandlers(services.admin, this.o.logger, adminAdmission));
     server.addService(withMalformedRequests(internalProto().rangekv.internal.v1.Internal.service), internalHandlers(services.internal, { policy, refused }));
     const address = this.o.listenAddress;
     const port = await new Promise<number>((resolve, reject) => {

@@ -7,32 +7,39 @@ import type { AdminApi, KvApi, ServiceMethod } from '../api/service-types.js';
 import { deadlineFromGrpc } from './grpc-deadline.js';
 import { isMalformed } from './request-decoding.js';
 
-/** Decides, before a call runs, whether its caller may make it (undefined: yes). */
-export type CallGate = (call: grpc.ServerUnaryCall<unknown, unknown>) => KvError | undefined;
+/**
+ * Decides, before a call runs, whether its caller may make it: the refusal, or a release to run
+ * when the call ends (what it holds — a slot of its client's budget — is given back).
+ */
+export type CallAdmission = (call: grpc.ServerUnaryCall<unknown, unknown>) => KvError | (() => void);
 
 /** One transport-neutral service method as a gRPC unary handler: deadline in, KvError out as a status. */
-function unary<Req, Res>(log: Logger, fn: ServiceMethod<Req, Res>, gate?: CallGate): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(log: Logger, fn: ServiceMethod<Req, Res>, admit?: CallAdmission): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const refused = gate?.(call);
-    if (refused !== undefined) {
-      callback(toServiceError(refused));
+    const admitted = admit?.(call);
+    if (admitted instanceof KvError) {
+      callback(toServiceError(admitted));
       return;
     }
+    const reply: grpc.sendUnaryData<Res> = (error, value) => {
+      admitted?.();
+      callback(error, value);
+    };
     const request: unknown = call.request;
     if (isMalformed(request)) {
-      callback(toServiceError(request.toError()));
+      reply(toServiceError(request.toError()));
       return;
     }
     let promise: Promise<Res>;
     try {
       promise = fn(call.request, deadlineFromGrpc(call.getDeadline()));
     } catch (e) {
-      callback(serviceError(log, e));
+      reply(serviceError(log, e));
       return;
     }
     promise.then(
-      (res) => callback(null, res),
-      (e: unknown) => callback(serviceError(log, e)),
+      (res) => reply(null, res),
+      (e: unknown) => reply(serviceError(log, e)),
     );
   };
 }
@@ -43,22 +50,22 @@ function serviceError(log: Logger, e: unknown): Partial<grpc.ServiceError> {
   return toServiceError(new KvError('INTERNAL', e instanceof Error ? e.message : String(e)));
 }
 
-export function kvHandlers(api: KvApi, log: Logger): KVHandlers {
+export function kvHandlers(api: KvApi, log: Logger, admit?: CallAdmission): KVHandlers {
   return {
-    Get: unary(log, api.Get),
-    BatchGet: unary(log, api.BatchGet),
-    Put: unary(log, api.Put),
-    Delete: unary(log, api.Delete),
-    CompareAndSwap: unary(log, api.CompareAndSwap),
-    Scan: unary(log, api.Scan),
-    Locate: unary(log, api.Locate),
+    Get: unary(log, api.Get, admit),
+    BatchGet: unary(log, api.BatchGet, admit),
+    Put: unary(log, api.Put, admit),
+    Delete: unary(log, api.Delete, admit),
+    CompareAndSwap: unary(log, api.CompareAndSwap, admit),
+    Scan: unary(log, api.Scan, admit),
+    Locate: unary(log, api.Locate, admit),
   };
 }
 
-export function adminHandlers(api: AdminApi, log: Logger, gate?: CallGate): AdminHandlers {
+export function adminHandlers(api: AdminApi, log: Logger, admit?: CallAdmission): AdminHandlers {
   return {
-    Status: unary(log, api.Status, gate),
-    TransferLeader: unary(log, api.TransferLeader, gate),
-    ChangeReplicas: unary(log, api.ChangeReplicas, gate),
+    Status: unary(log, api.Status, admit),
+    TransferLeader: unary(log, api.TransferLeader, admit),
+    ChangeReplicas: unary(log, api.ChangeReplicas, admit),
   };
 }

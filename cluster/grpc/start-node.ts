@@ -21,6 +21,7 @@ export async function startNode(options: NodeOptions, security: NetworkSecurity 
     peers,
     logger: options.logger.child({ storeId: options.storeId }),
     security,
+    ...(options.clientInflightRequestsMax !== undefined ? { clientInflightRequestsMax: options.clientInflightRequestsMax } : {}),
   });
   return Node.start(options, { clock: realClock, timers: realTimers, rng: realRng(), faults: noFaultPoints, network, exit: exitProcess });
 }
