@@ -105,14 +105,18 @@ function load(files: TlsFiles): { ca: Buffer; identity: { certificate: Buffer; p
   const certificate = read(files.certFile, 'certificate');
   const privateKey = read(files.keyFile, 'private key');
   let cert: X509Certificate;
-  let caCert: X509Certificate;
+  let cas: X509Certificate[];
   try {
-    caCert = new X509Certificate(ca);
+    cas = pemCertificates(ca);
     cert = new X509Certificate(certificate);
   } catch (e) {
     throw new KvError('INVALID_ARGUMENT', `not a PEM certificate (${files.caFile} or ${files.certFile}): ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) throw new KvError('INVALID_ARGUMENT', `${files.certFile} was not issued by the CA in ${files.caFile}`);
+  // The CA file may be a bundle (the old and the new CA while one replaces the other): the node's
+  // certificate must come from one of them.
+  if (!cas.some((c) => cert.checkIssued(c) && cert.verify(c.publicKey))) {
+    throw new KvError('INVALID_ARGUMENT', `${files.certFile} was not issued by ${cas.length === 1 ? 'the CA' : `any of the ${cas.length} CAs`} in ${files.caFile}`);
+  }
   const now = Date.now();
   if (Date.parse(cert.validTo) <= now || Date.parse(cert.validFrom) > now) throw new KvError('INVALID_ARGUMENT', `${files.certFile} is not valid now (valid ${cert.validFrom} to ${cert.validTo})`);
   // The key must parse and belong to the certificate: gRPC would otherwise take the pair, fail to
@@ -124,4 +128,11 @@ function load(files: TlsFiles): { ca: Buffer; identity: { certificate: Buffer; p
     throw new KvError('INVALID_ARGUMENT', `${files.keyFile} cannot be used with ${files.certFile}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { ca, identity: { certificate, privateKey }, validTo: cert.validTo };
+}
+
+/** Every certificate of a PEM file (a CA bundle holds several); none is an error. */
+export function pemCertificates(pem: Buffer): X509Certificate[] {
+  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error('no PEM certificate in the file');
+  return blocks.map((b) => new X509Certificate(b));
 }

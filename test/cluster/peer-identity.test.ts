@@ -1,10 +1,10 @@
 import type { PeerCertificate } from 'node:tls';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { ReloadableTlsIdentity } from '../../cluster/grpc/tls-credentials.js';
+import { ReloadableTlsIdentity, pemCertificates } from '../../cluster/grpc/tls-credentials.js';
 import { createCa, createNodeCert } from '../../cluster/grpc/security/certificates.js';
 import { adminRefusal, internalRefusal } from '../../cluster/grpc/security/access-policy.js';
 import { identityOfCertificate } from '../../cluster/grpc/security/peer-identity.js';
@@ -74,6 +74,41 @@ describe('a node dialing a peer checks that the server speaks for the store it d
     } finally {
       server.forceShutdown();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a CA file may be a bundle, as while one CA replaces another (review finding: only its first certificate was read)', () => {
+  it('nodes with certificates from the old and from the new CA load and talk to each other; a third CA is refused', async () => {
+    const [oldCa, newCa, otherCa, shared] = [0, 1, 2, 3].map(() => mkdtempSync(join(tmpdir(), 'rangekv-bundle-')));
+    const server = new grpc.Server();
+    try {
+      createCa(oldCa);
+      createCa(newCa);
+      createCa(otherCa);
+      createNodeCert(oldCa, ['127.0.0.1'], { storeIds: [1] });
+      createNodeCert(newCa, ['127.0.0.1'], { storeIds: [2] });
+      createNodeCert(otherCa, ['127.0.0.1'], { storeIds: [3] });
+      const bundle = join(shared!, 'ca-bundle.crt');
+      writeFileSync(bundle, Buffer.concat([readFileSync(join(oldCa!, 'ca.crt')), readFileSync(join(newCa!, 'ca.crt'))]));
+      const files = (dir: string, s: number) => ({ certFile: join(dir, `node.${s}.crt`), keyFile: join(dir, `node.${s}.key`), caFile: bundle });
+      expect(pemCertificates(readFileSync(bundle))).toHaveLength(2);
+      expect(() => new ReloadableTlsIdentity(files(otherCa!, 3))).toThrow(/not issued by any of the 2 CAs/);
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', new ReloadableTlsIdentity(files(newCa!, 2)).serverCredentials(), (e, p) => (e === null ? resolve(p) : reject(e))),
+      );
+      const dialer = new ReloadableTlsIdentity(files(oldCa!, 1));
+      const status = await new Promise<string>((resolve) => {
+        const c = new grpc.Client(`127.0.0.1:${port}`, dialer.channelCredentials(2));
+        c.makeUnaryRequest('/x.Y/Z', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), { deadline: Date.now() + 3_000 }, (e) => {
+          c.close();
+          resolve(e === null ? 'ok' : grpc.status[e.code]);
+        });
+      });
+      expect(status).toBe('UNIMPLEMENTED'); // the handshake passed both ways, across the two CAs
+    } finally {
+      server.forceShutdown();
+      for (const d of [oldCa, newCa, otherCa, shared]) rmSync(d!, { recursive: true, force: true });
     }
   });
 });

@@ -127,6 +127,9 @@ function issue(o: { commonName: string; isCa: boolean; days: number; sans: reado
   }
   if (o.sans.length > 0) extensions.push({ name: 'subjectAltName', altNames: o.sans });
   extensions.push({ name: 'subjectKeyIdentifier' });
+  // Names the issuing key, so that TLS finds the right CA in a bundle of CAs that share a name
+  // (the old and the new one, while one replaces the other).
+  if (o.issuer !== undefined) extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: o.issuer.cert.generateSubjectKeyIdentifier().getBytes() });
   cert.setExtensions(extensions);
   const signer = o.issuer?.key ?? forge.pki.privateKeyFromPem(keyPem);
   cert.sign(signer, forge.md.sha256.create());
