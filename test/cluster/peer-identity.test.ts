@@ -80,7 +80,7 @@ describe('a node dialing a peer checks that the server speaks for the store it d
 
 describe('a CA file may be a bundle, as while one CA replaces another (review finding: only its first certificate was read)', () => {
   it('nodes with certificates from the old and from the new CA load and talk to each other; a third CA is refused', async () => {
-    const [oldCa, newCa, otherCa, shared] = [0, 1, 2, 3].map(() => mkdtempSync(join(tmpdir(), 'rangekv-bundle-')));
+    const [oldCa, newCa, otherCa, shared] = [0, 1, 2, 3].map(() => mkdtempSync(join(tmpdir(), 'rangekv-bundle-'))) as [string, string, string, string];
     const server = new grpc.Server();
     try {
       createCa(oldCa);
@@ -89,15 +89,15 @@ describe('a CA file may be a bundle, as while one CA replaces another (review fi
       createNodeCert(oldCa, ['127.0.0.1'], { storeIds: [1] });
       createNodeCert(newCa, ['127.0.0.1'], { storeIds: [2] });
       createNodeCert(otherCa, ['127.0.0.1'], { storeIds: [3] });
-      const bundle = join(shared!, 'ca-bundle.crt');
-      writeFileSync(bundle, Buffer.concat([readFileSync(join(oldCa!, 'ca.crt')), readFileSync(join(newCa!, 'ca.crt'))]));
+      const bundle = join(shared, 'ca-bundle.crt');
+      writeFileSync(bundle, Buffer.concat([readFileSync(join(oldCa, 'ca.crt')), readFileSync(join(newCa, 'ca.crt'))]));
       const files = (dir: string, s: number) => ({ certFile: join(dir, `node.${s}.crt`), keyFile: join(dir, `node.${s}.key`), caFile: bundle });
       expect(pemCertificates(readFileSync(bundle))).toHaveLength(2);
-      expect(() => new ReloadableTlsIdentity(files(otherCa!, 3))).toThrow(/not issued by any of the 2 CAs/);
+      expect(() => new ReloadableTlsIdentity(files(otherCa, 3))).toThrow(/not issued by any of the 2 CAs/);
       const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync('127.0.0.1:0', new ReloadableTlsIdentity(files(newCa!, 2)).serverCredentials(), (e, p) => (e === null ? resolve(p) : reject(e))),
+        server.bindAsync('127.0.0.1:0', new ReloadableTlsIdentity(files(newCa, 2)).serverCredentials(), (e, p) => (e === null ? resolve(p) : reject(e))),
       );
-      const dialer = new ReloadableTlsIdentity(files(oldCa!, 1));
+      const dialer = new ReloadableTlsIdentity(files(oldCa, 1));
       const status = await new Promise<string>((resolve) => {
         const c = new grpc.Client(`127.0.0.1:${port}`, dialer.channelCredentials(2));
         c.makeUnaryRequest('/x.Y/Z', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), { deadline: Date.now() + 3_000 }, (e) => {
@@ -108,7 +108,7 @@ describe('a CA file may be a bundle, as while one CA replaces another (review fi
       expect(status).toBe('UNIMPLEMENTED'); // the handshake passed both ways, across the two CAs
     } finally {
       server.forceShutdown();
-      for (const d of [oldCa, newCa, otherCa, shared]) rmSync(d!, { recursive: true, force: true });
+      for (const d of [oldCa, newCa, otherCa, shared]) rmSync(d, { recursive: true, force: true });
     }
   });
 });

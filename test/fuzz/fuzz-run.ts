@@ -12,8 +12,9 @@ import { encodeRaftBatch, type RaftEnvelope } from '../../cluster/transport/raft
 import { encodeSessionToken } from '../../proto/session-token.js';
 import { kvErrorFromServiceError } from '../../proto/kv-error.js';
 import { SeededRng, nodeId, type Message } from '../../raft/index.js';
-import { Store } from '../../storage/index.js';
-import { timestampMax } from '../../storage/index.js';
+import { Store, timestamp, timestampMax } from '../../storage/index.js';
+import { encodeCommand } from '../../cluster/kv/command.js';
+import { encodeNodeConfChange } from '../../cluster/replica/conf-change-entry.js';
 import { storeId } from '../../proto/range-descriptor.js';
 import { fnv1a, mix } from '../sim/hash.js';
 import { TlsCluster } from '../cluster/support/tls-cluster.js';
@@ -56,28 +57,36 @@ const kvMethods = ['Get', 'BatchGet', 'Put', 'Delete', 'CompareAndSwap', 'Scan',
 const adminMethods = ['Status', 'TransferLeader', 'ChangeReplicas'];
 const internalUnary = ['Hello', 'RangeInfo'];
 
-function channel(ctx: Ctx, who: string, at: number): grpc.Client {
-  const key = `${who}@${at}`;
+interface CallOptions {
+  /** The node to call (default: any). */
+  readonly at?: number;
+  /** gRPC's default message limits (4 MiB received), as an ordinary client has; else 64 MiB. */
+  readonly defaultLimits?: boolean;
+}
+
+function channel(ctx: Ctx, who: string, at: number, defaultLimits = false): grpc.Client {
+  const key = `${who}@${at}${defaultLimits ? '/default-limits' : ''}`;
   let c = ctx.channels.get(key);
   if (c === undefined) {
     const creds = who === 'plaintext' ? grpc.credentials.createInsecure() : ctx.cluster.credentials(who === 'anonymous' ? undefined : who);
-    c = new grpc.Client(ctx.cluster.addresses[at]!, creds, { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+    c = new grpc.Client(ctx.cluster.addresses[at]!, creds, defaultLimits ? {} : { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
     ctx.channels.set(key, c);
   }
   return c;
 }
 
-function raw(ctx: Ctx, who: string, path: string, body: Buffer, at = ctx.rng.int(ctx.cluster.addresses.length)): Promise<Answer> {
+function raw(ctx: Ctx, who: string, path: string, body: Buffer, o: CallOptions = {}): Promise<Answer> {
+  const at = o.at ?? ctx.rng.int(ctx.cluster.addresses.length);
   return new Promise((resolve) => {
-    channel(ctx, who, at).makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, { deadline: Date.now() + 5_000 }, (e) => resolve(e === null ? 'ok' : kvErrorFromServiceError(e).code));
+    channel(ctx, who, at, o.defaultLimits).makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, { deadline: Date.now() + 5_000 }, (e) => resolve(e === null ? 'ok' : kvErrorFromServiceError(e).code));
   });
 }
 
 /** A message through the generic client, encoded with the service's own request type. */
-function typed(ctx: Ctx, who: string, service: keyof typeof services, method: string, request: object, at?: number): Promise<Answer> {
+function typed(ctx: Ctx, who: string, service: keyof typeof services, method: string, request: object, o: CallOptions = {}): Promise<Answer> {
   const def = definition(service)[method];
   if (def === undefined) throw new Error(`no method ${method}`);
-  return raw(ctx, who, services[service] + method, def.requestSerialize(request), at);
+  return raw(ctx, who, services[service] + method, def.requestSerialize(request), o);
 }
 
 let defs: Record<string, Record<string, grpc.MethodDefinition<object, unknown>>> | undefined;
@@ -122,6 +131,13 @@ const attacks: Record<string, { run: (ctx: Ctx) => Promise<Answer>; mustNot?: re
     run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Get', { key: Buffer.from('a'), consistency: 'READ_CONSISTENCY_SESSION', header: { sessionToken: Buffer.from(encodeSessionToken(new Map([[1, 2 ** 35 + ctx.rng.int(1000)]]))) } }),
     mustNot: ['ok', 'INTERNAL', 'DEADLINE_EXCEEDED', 'OVERLOADED'],
   },
+  /** Legal 1 MiB values (at most 12 keys), so that scans must bound their pages by bytes. */
+  largeValue: { run: (ctx) => typed(ctx, 'client.alice', 'kv', 'Put', { key: Buffer.from(`big/${ctx.rng.int(12)}`), value: Buffer.alloc(1 << 20, 120) }), mustNot: ['INTERNAL'] },
+  /** A scan over them by a client with gRPC's default 4 MiB message limit: one code, never "too large". */
+  largeScan: {
+    run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Scan', { start: Buffer.from('big/'), end: Buffer.from('big0'), limit: 1_000 }, { defaultLimits: true }),
+    mustNot: ['INTERNAL', 'RESOURCE_EXHAUSTED', 'OVERLOADED'],
+  },
   hugeScan: { run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Scan', { start: Buffer.alloc(0), limit: 1_000_000 + ctx.rng.int(1000) }), mustNot: ['INTERNAL'] },
   badPageToken: { run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Scan', { start: Buffer.from('a'), pageToken: randomBytes(1 + ctx.rng.int(6_000)) }), mustNot: ['ok', 'INTERNAL'] },
   reusedClientSeq: {
@@ -147,16 +163,35 @@ const attacks: Record<string, { run: (ctx: Ctx) => Promise<Answer>; mustNot?: re
   concurrentReads: { run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Get', { key: Buffer.from(`honest/${ctx.rng.int(50)}`), consistency: ctx.rng.pick(['READ_CONSISTENCY_LINEARIZABLE', 'READ_CONSISTENCY_FOLLOWER']) }), mustNot: ['INTERNAL'] },
 };
 
-/** Heartbeats and votes whose `from` is replica `fromReplica` (replica ids equal store ids in the initial layout). */
+/**
+ * Forged raft traffic whose `from` is replica `fromReplica` (replica ids equal store ids in the
+ * initial layout): heartbeats claiming leadership, votes, a forwarded proposal with a 10,000-byte
+ * key, and an append carrying a membership change that removes a replica (the original attacks 1-4).
+ */
 function forgedMessages(ctx: Ctx, fromReplica: number): RaftEnvelope[] {
   const to = nodeId(1 + 1 + ctx.rng.int(2));
   const from = nodeId(fromReplica);
   const term = 1 + ctx.rng.int(1_000);
-  const m: Message = ctx.rng.chance(0.5)
-    ? { type: 'heartbeat', from, to, term, commit: ctx.rng.int(1_000_000), readSeq: 0, sentTick: 0, quiesce: false }
-    : { type: 'vote', from, to, term, index: 1 << 30, logTerm: term, transfer: true };
+  const m: Message = ctx.rng.pick([
+    (): Message => ({ type: 'heartbeat', from, to, term, commit: ctx.rng.int(1_000_000), readSeq: 0, sentTick: 0, quiesce: false }),
+    (): Message => ({ type: 'vote', from, to, term, index: 1 << 30, logTerm: term, transfer: true }),
+    (): Message => ({ type: 'prop', from, to, term: 0, entries: [{ term: 0, index: 0, type: 'normal', data: bigKeyPut }] }),
+    (): Message => ({
+      type: 'app',
+      from,
+      to,
+      term,
+      index: 1 + ctx.rng.int(50),
+      logTerm: term,
+      commit: 1 << 20,
+      entries: [{ term, index: 2 + ctx.rng.int(50), type: 'confChange', data: removeReplica(to) }],
+    }),
+  ])();
   return [{ rangeId: 1 + ctx.rng.int(2), message: m }];
 }
+
+const bigKeyPut = encodeCommand({ session: null, proposedTs: timestamp(1n << 40n), op: { kind: 'put', key: new Uint8Array(10_000).fill(107), value: new Uint8Array([120]) } });
+const removeReplica = (id: number): Uint8Array => encodeNodeConfChange({ change: { kind: 'simple', changes: [{ op: 'remove', nodeId: nodeId(id) }] }, storeOfReplica: new Map() });
 
 function raftBatch(ctx: Ctx, claimedStore: number, envelopes: RaftEnvelope[]): Promise<Answer> {
   const target = 1 + 1 + ctx.rng.int(2);
