@@ -29,7 +29,8 @@ export interface NodeOptions {
   /**
    * Client API and admin calls one client may have in flight on this node, across all its
    * connections, before its next call is refused with OVERLOADED. A client is its certificate's
-   * name, else its IP address; node certificates are exempt. Default 1,000.
+   * name, else its IP address (an IPv6 one as its /64); node certificates are exempt. Default: a tenth
+   * of inflightRequestsMax (1,000).
    */
   readonly clientInflightRequestsMax?: number;
   /** Deadline applied to requests that carry none. Default 10 s. */

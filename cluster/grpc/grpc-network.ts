@@ -9,7 +9,7 @@ import { internalHandlers } from './internal-grpc.js';
 import { adminHandlers, kvHandlers } from './service-bindings.js';
 import { accessPolicy, callerIdentity, channelCredentials, serverCredentials, type NetworkSecurity } from './network-security.js';
 import { KvError } from '../../proto/kv-error.js';
-import { ClientAdmission, clientInflightRequestsMaxDefault } from './security/client-admission.js';
+import { ClientAdmission } from './security/client-admission.js';
 import type { PeerIdentity } from './security/peer-identity.js';
 import { adminRefusal } from './security/access-policy.js';
 import { realClock } from '../ports/real-ports.js';
@@ -26,8 +26,8 @@ export interface GrpcNetworkOptions {
   readonly logger: Logger;
   /** Plaintext and open, or mutual TLS with per-call authorization. */
   readonly security: NetworkSecurity;
-  /** Client API and admin calls one client may have in flight here (see ClientAdmission). Default 1,000. */
-  readonly clientInflightRequestsMax?: number;
+  /** Client API and admin calls one client may have in flight here (see ClientAdmission). */
+  readonly clientInflightRequestsMax: number;
 }
 
 /** Calls (streams) in flight on one client connection; beyond it the client's extra calls wait. */
@@ -47,7 +47,7 @@ export class GrpcNetwork implements NodeNetwork {
   readonly clients: ClientAdmission;
 
   constructor(private readonly o: GrpcNetworkOptions) {
-    this.clients = new ClientAdmission(o.clientInflightRequestsMax ?? clientInflightRequestsMaxDefault);
+    this.clients = new ClientAdmission(o.clientInflightRequestsMax);
   }
 
   connect(onPeerUnreachable: (store: StoreId) => void): PeerLinks {

@@ -4,6 +4,8 @@ import { noFaultPoints } from '../ports/fault-points.js';
 import { exitProcess, realClock, realRng, realTimers } from '../ports/real-ports.js';
 import type { StoreId } from '../../proto/range-descriptor.js';
 import { GrpcNetwork } from './grpc-network.js';
+import { clientInflightRequestsMaxDefault } from './security/client-admission.js';
+import { nodeInflightRequestsMaxDefault } from '../node/resolved-options.js';
 import { insecureNetwork, type NetworkSecurity } from './network-security.js';
 
 /**
@@ -21,7 +23,7 @@ export async function startNode(options: NodeOptions, security: NetworkSecurity 
     peers,
     logger: options.logger.child({ storeId: options.storeId }),
     security,
-    ...(options.clientInflightRequestsMax !== undefined ? { clientInflightRequestsMax: options.clientInflightRequestsMax } : {}),
+    clientInflightRequestsMax: options.clientInflightRequestsMax ?? clientInflightRequestsMaxDefault(options.inflightRequestsMax ?? nodeInflightRequestsMaxDefault),
   });
   return Node.start(options, { clock: realClock, timers: realTimers, rng: realRng(), faults: noFaultPoints, network, exit: exitProcess });
 }

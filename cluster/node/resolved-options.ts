@@ -3,6 +3,9 @@ import { storeId as toStoreId } from '../../proto/range-descriptor.js';
 import type { FaultSwitches, NodeOptions } from '../config/node-options.js';
 import { commandKeyBytesMax, commandValueBytesMax } from '../kv/command-limits.js';
 
+/** Requests in flight on a node before it sheds load (NodeOptions.inflightRequestsMax). */
+export const nodeInflightRequestsMaxDefault = 10_000;
+
 /** NodeOptions with every default filled in and validated, frozen. */
 export interface ResolvedOptions {
   readonly tickMs: number;
@@ -31,7 +34,7 @@ export function resolveOptions(o: NodeOptions): ResolvedOptions {
     leaseReads: o.leaseReads ?? false,
     keyBytesMax: o.keyBytesMax ?? commandKeyBytesMax,
     valueBytesMax: o.valueBytesMax ?? commandValueBytesMax,
-    inflightRequestsMax: o.inflightRequestsMax ?? 10_000,
+    inflightRequestsMax: o.inflightRequestsMax ?? nodeInflightRequestsMaxDefault,
     defaultDeadlineMs: o.defaultDeadlineMs ?? 10_000,
     faults: o.faults ?? {},
     logTruncateThresholdEntries: o.logTruncateThresholdEntries ?? 20_000,

@@ -50,6 +50,8 @@ export class SnapshotTransfer {
     private readonly logger: Logger,
     private readonly faults: FaultPoints,
     private readonly counters: LoopCounters,
+    /** Whether the store has a replica of the range in memory (one the loop drives). */
+    private readonly hasReplica: (rangeId: number) => boolean,
     private readonly wake: () => void,
   ) {}
 
@@ -82,6 +84,19 @@ export class SnapshotTransfer {
             return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `replica ${mine.replicaId} of range ${offer.rangeId} was removed from store ${this.storeId}; it does not come back` };
           }
           if (this.arrivals.length >= snapshotArrivalsMax) return { applied: false, errorCode: 'BUSY', message: `${this.arrivals.length} snapshots already wait for this store's loop` };
+          if (this.store.hasRange(offer.rangeId) && !this.hasReplica(offer.rangeId) && this.store.rangeStorage(offer.rangeId).appliedIndex() === 0) {
+            // Rows an earlier first snapshot created and never filled (its stream was cut short, or
+            // its replica was removed before it landed): they belong to no replica, and a newer
+            // incarnation's snapshot replaces them — else it would be refused until a restart.
+            const listed = decodeRangeDescriptor(this.store.rangeStorage(offer.rangeId).descriptor()).replicas.find((x) => x.storeId === this.storeId);
+            if (listed?.replicaId !== mine.replicaId) {
+              if (listed !== undefined && listed.replicaId > mine.replicaId) {
+                return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `replica ${mine.replicaId} of range ${offer.rangeId} is older than replica ${listed.replicaId}, whose first snapshot this store waits for` };
+              }
+              this.store.batch().deleteRange(offer.rangeId, { deleteSpanData: true, tombstoneNextReplicaId: listed === undefined ? 0 : listed.replicaId + 1 }).commit();
+              this.logger.info({ rangeId: offer.rangeId, replaced: listed?.replicaId, by: mine.replicaId }, 'replaced the unfilled state of an earlier first snapshot');
+            }
+          }
           if (!this.store.hasRange(offer.rangeId)) {
             // First contact with this range: create its (empty) state; the snapshot fills it.
             this.store.batch().createRange(offer.rangeId, { span: chunk.header.span, descriptor: chunk.header.descriptor, confState: emptyConfState }).commit();

@@ -20,8 +20,14 @@ import { storeId } from '../../proto/range-descriptor.js';
 describe('per-client admission (unit)', () => {
   it('a caller is its certificate name, else its host; node certificates are exempt', () => {
     expect(hostOf('ipv4:127.0.0.1:5000')).toBe('127.0.0.1');
-    expect(hostOf('ipv6:[::1]:5000')).toBe('::1');
+    expect(hostOf('ipv6:[::1]:5000')).toBe('0:0:0:0::/64');
     expect(hostOf('127.0.0.1:5000')).toBe('127.0.0.1');
+    // grpc-js's own format (review finding: the port was kept, so every connection was a client of its own)
+    expect(hostOf('::1:41074')).toBe(hostOf('::1:41075'));
+    expect(hostOf('::ffff:127.0.0.1:42850')).toBe('127.0.0.1');
+    expect(hostOf('2001:db8:1:2:aaaa::1:5000')).toBe('2001:db8:1:2::/64');
+    expect(hostOf('2001:db8:1:2:bbbb::7:6000')).toBe(hostOf('2001:db8:1:2:aaaa::1:5000'));
+    expect(hostOf('2001:db8:1:3::1:5000')).not.toBe(hostOf('2001:db8:1:2::1:5000'));
     expect(callerKey({ kind: 'client', name: 'alice' }, 'ipv4:10.0.0.1:1')).toBe('client certificate "alice"');
     expect(callerKey({ kind: 'anonymous' }, 'ipv4:10.0.0.1:1')).toBe(callerKey({ kind: 'anonymous' }, 'ipv4:10.0.0.1:2'));
     expect(callerKey({ kind: 'node', storeIds: [1] }, 'ipv4:10.0.0.1:1')).toBeUndefined();

@@ -46,6 +46,8 @@ interface Ctx {
   readonly channels: Map<string, grpc.Client>;
   /** Answers that mean the cluster let an attack through. */
   readonly violations: string[];
+  /** 1 MiB values written so far (a dozen keep the stores small; then they are read instead). */
+  bigValuesWritten: number;
 }
 
 const services = {
@@ -132,7 +134,13 @@ const attacks: Record<string, { run: (ctx: Ctx) => Promise<Answer>; mustNot?: re
     mustNot: ['ok', 'INTERNAL', 'DEADLINE_EXCEEDED', 'OVERLOADED'],
   },
   /** Legal 1 MiB values (at most 12 keys), so that scans must bound their pages by bytes. */
-  largeValue: { run: (ctx) => typed(ctx, 'client.alice', 'kv', 'Put', { key: Buffer.from(`big/${ctx.rng.int(12)}`), value: Buffer.alloc(1 << 20, 120) }), mustNot: ['INTERNAL'] },
+  largeValue: {
+    run: (ctx) =>
+      ctx.bigValuesWritten++ < 12
+        ? typed(ctx, 'client.alice', 'kv', 'Put', { key: Buffer.from(`big/${ctx.bigValuesWritten}`), value: Buffer.alloc(1 << 20, 120) })
+        : typed(ctx, someone(ctx), 'kv', 'Get', { key: Buffer.from(`big/${1 + ctx.rng.int(12)}`) }, { defaultLimits: true }),
+    mustNot: ['INTERNAL', 'RESOURCE_EXHAUSTED'],
+  },
   /** A scan over them by a client with gRPC's default 4 MiB message limit: one code, never "too large". */
   largeScan: {
     run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Scan', { start: Buffer.from('big/'), end: Buffer.from('big0'), limit: 1_000 }, { defaultLimits: true }),
@@ -156,9 +164,9 @@ const attacks: Record<string, { run: (ctx: Ctx) => Promise<Answer>; mustNot?: re
   internalWithoutNodeCertificate: { run: (ctx) => typed(ctx, ctx.rng.pick(['anonymous', 'client.alice', 'client.root']), 'internal', ctx.rng.pick(internalUnary), { clusterId: ctx.cluster.clusterId, rangeId: '1' }), mustNot: ['ok'] },
   plaintext: { run: (ctx) => typed(ctx, 'plaintext', 'kv', 'Get', { key: Buffer.from('a') }), mustNot: ['ok'] },
   /** Store 1's certificate speaks for store 2 or 3: refused before the node sees it. */
-  impersonatedStore: { run: (ctx) => raftBatch(ctx, 1 + 1 + ctx.rng.int(2), forgedMessages(ctx, 99)), mustNot: ['ok'] },
+  impersonatedStore: { run: (ctx) => raftBatch(ctx, 1 + 1 + ctx.rng.int(2), forgedMessages(ctx, 99), 5_000), mustNot: ['ok'] },
   /** Store 1's certificate, its own store id, but replica ids that live on other stores: dropped inside. */
-  foreignReplicaIds: { run: (ctx) => raftBatch(ctx, 1, forgedMessages(ctx, 2 + ctx.rng.int(2))) },
+  foreignReplicaIds: { run: (ctx) => raftBatch(ctx, 1, forgedMessages(ctx, 2 + ctx.rng.int(2)), 300) },
   legalAdminStatus: { run: (ctx) => typed(ctx, 'client.root', 'admin', 'Status', {}), mustNot: ['PERMISSION_DENIED'] },
   concurrentReads: { run: (ctx) => typed(ctx, someone(ctx), 'kv', 'Get', { key: Buffer.from(`honest/${ctx.rng.int(50)}`), consistency: ctx.rng.pick(['READ_CONSISTENCY_LINEARIZABLE', 'READ_CONSISTENCY_FOLLOWER']) }), mustNot: ['INTERNAL'] },
 };
@@ -193,7 +201,11 @@ function forgedMessages(ctx: Ctx, fromReplica: number): RaftEnvelope[] {
 const bigKeyPut = encodeCommand({ session: null, proposedTs: timestamp(1n << 40n), op: { kind: 'put', key: new Uint8Array(10_000).fill(107), value: new Uint8Array([120]) } });
 const removeReplica = (id: number): Uint8Array => encodeNodeConfChange({ change: { kind: 'simple', changes: [{ op: 'remove', nodeId: nodeId(id) }] }, storeOfReplica: new Map() });
 
-function raftBatch(ctx: Ctx, claimedStore: number, envelopes: RaftEnvelope[]): Promise<Answer> {
+/**
+ * An accepted batch gets no reply, a refused one its code: `quietMs` without a reply reads as
+ * accepted (long where a refusal is required, so a loaded node's slow answer is not taken for one).
+ */
+function raftBatch(ctx: Ctx, claimedStore: number, envelopes: RaftEnvelope[], quietMs: number): Promise<Answer> {
   const target = 1 + 1 + ctx.rng.int(2);
   return new Promise((resolve) => {
     const client = channel(ctx, 'node.1', target - 1);
@@ -206,8 +218,7 @@ function raftBatch(ctx: Ctx, claimedStore: number, envelopes: RaftEnvelope[]): P
       stream.end();
       resolve(a);
     };
-    // An accepted batch gets no reply; a refused one gets its code and the stream ends.
-    const timer = setTimeout(() => done('ok'), 300);
+    const timer = setTimeout(() => done('ok'), quietMs);
     stream.on('data', (r: { errorCode: string }) => done(r.errorCode === '' ? 'ok' : r.errorCode));
     stream.on('error', (e: grpc.ServiceError) => done(kvErrorFromServiceError(e).code));
     stream.write({ clusterId: ctx.cluster.clusterId, fromStoreId: String(claimedStore), toStoreId: String(target), messages: Buffer.from(encodeRaftBatch(envelopes)) });
@@ -219,7 +230,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const log = o.log ?? (() => undefined);
   await loadDefinitions();
   const cluster = await TlsCluster.start({ splitKeys: ['m'], logLevel: 'info' });
-  const ctx: Ctx = { cluster, rng: new SeededRng(seed), channels: new Map(), violations: [] };
+  const ctx: Ctx = { cluster, rng: new SeededRng(seed), channels: new Map(), violations: [], bigValuesWritten: 0 };
   const outcomes: Record<string, Record<string, number>> = {};
   let requests = 0;
   const acked = new Map<string, string>();

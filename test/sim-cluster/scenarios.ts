@@ -480,3 +480,46 @@ export async function crashBetweenRemovalAndDelete(): Promise<{
     c.close();
   }
 }
+
+/**
+ * Review finding on the fix for seed 102958: a first snapshot whose stream is cut after its header
+ * leaves range rows (created for it) that no replica fills. The store is then removed and re-added
+ * under a new replica id; that replica's snapshots were refused ("replica went away": the rows
+ * list the old id) until the store restarted. Now the unfilled rows are replaced by the newer
+ * incarnation's snapshot, and an older incarnation's snapshot is still refused.
+ */
+export async function cutShortFirstSnapshotThenReAdd(): Promise<{ firstId: number; secondId: number; caughtUp: boolean; replicaId: number | undefined; olderRefused: string; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 8, stores: 4 });
+  try {
+    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
+    const leader = c.leaderOf()!;
+    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
+    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
+    c.cut(leader, spare);
+    const change = async (op: string): Promise<number | undefined> => {
+      const r = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op, storeId: String(spare) }] });
+      if ('error' in r) throw new Error(`${op} ${spare}: ${r.error.code} ${r.error.message}`);
+      return c.replica(leader)!.descriptor.replicas.find((x) => x.storeId === spare)?.replicaId;
+    };
+    const firstId = (await change('ADD_LEARNER'))!;
+    const first = c.snapshotOf(leader, firstId);
+    // The stream ends after its header (the sender crashed, or the link broke).
+    await c.settle(c.offerSnapshot(spare, leader, { ...first, chunks: first.chunks.slice(0, 1) }), 5_000);
+    await change('REMOVE');
+    const secondId = (await change('ADD_LEARNER'))!;
+    c.heal();
+    const caughtUp = await c.until(() => (c.replica(spare)?.appliedIndex() ?? 0) >= c.replica(leader)!.appliedIndex(), 15_000);
+    const older = await c.settle(c.offerSnapshot(spare, leader, first), 5_000);
+    return {
+      firstId,
+      secondId,
+      caughtUp,
+      replicaId: c.replica(spare)?.replicaId as number | undefined,
+      olderRefused: 'ok' in older ? (older.ok.applied ? 'applied' : older.ok.errorCode) : older.error.code,
+      problems: c.problems(),
+    };
+  } finally {
+    c.close();
+  }
+}

@@ -1,8 +1,11 @@
+import { isIP } from 'node:net';
 import { KvError } from '../../../proto/kv-error.js';
 import type { PeerIdentity } from './peer-identity.js';
 
-/** Requests one client may have in flight on a node by default (a tenth of the node's own limit). */
-export const clientInflightRequestsMaxDefault = 1_000;
+/** Requests one client may have in flight on a node by default: a tenth of the node's own limit. */
+export function clientInflightRequestsMaxDefault(nodeInflightRequestsMax: number): number {
+  return Math.max(1, Math.floor(nodeInflightRequestsMax / 10));
+}
 
 /**
  * Per-client admission: how many calls one caller has in flight on this node, across all its
@@ -11,8 +14,10 @@ export const clientInflightRequestsMaxDefault = 1_000;
  *
  * A caller is its client certificate's name when it has one, else its IP address (plaintext, or TLS
  * without a client certificate). Node certificates are exempt: forwarded requests and peer traffic
- * are bounded by the node's own limits. On plaintext (`--insecure`) the nodes of a local cluster share
- * 127.0.0.1 with their clients, so there they count against the same budget.
+ * are bounded by the node's own limits. Clients that share an address share its budget: on
+ * plaintext (`--insecure`) that includes the nodes' forwarded requests (no certificate tells them
+ * apart), and behind a NAT or a load balancer every client without a certificate looks alike — give
+ * such clients certificates, or raise the limit.
  */
 export class ClientAdmission {
   private readonly inflight = new Map<string, number>();
@@ -65,13 +70,34 @@ export function callerKey(identity: PeerIdentity, peerAddress: string): string |
   }
 }
 
-/** The host of a gRPC peer string: "ipv4:127.0.0.1:5000" → 127.0.0.1, "ipv6:[::1]:5000" → ::1. */
+/**
+ * The client address a gRPC peer string names, as the budget it counts against: grpc-js gives
+ * "127.0.0.1:5000", "::1:5000" or "::ffff:127.0.0.1:5000" (the port always last), the C core
+ * "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000". An IPv4-mapped address is its IPv4 address; an IPv6
+ * address counts as its /64 (one host commonly holds a whole /64, so single addresses are free).
+ */
 export function hostOf(peer: string): string {
   const rest = peer.replace(/^(ipv4|ipv6|unix):/, '');
+  let host: string;
   if (rest.startsWith('[')) {
     const end = rest.indexOf(']');
-    return end > 0 ? rest.slice(1, end) : rest;
+    host = end > 0 ? rest.slice(1, end) : rest;
+  } else {
+    const port = /:\d+$/.exec(rest);
+    host = port === null ? rest : rest.slice(0, port.index);
   }
-  const colon = rest.lastIndexOf(':');
-  return colon > 0 && rest.indexOf(':') === colon ? rest.slice(0, colon) : rest;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  if (mapped !== null) return mapped[1]!;
+  if (isIP(host) === 6) return `${ipv6Groups(host).slice(0, 4).join(':')}::/64`;
+  return host;
+}
+
+/** The eight 16-bit groups of an IPv6 address, as lower-case hex without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  const [head, tail] = address.includes('::') ? (address.split('::') as [string, string]) : [address, undefined];
+  const parse = (part: string): string[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16).toString(16)));
+  const left = parse(head);
+  if (tail === undefined) return left;
+  const right = parse(tail);
+  return [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
 }
