@@ -212,3 +212,20 @@ export function logTerms(t: TestNode): number[] {
   for (let i = t.storage.firstIndex(); i <= t.storage.lastIndex(); i++) out.push(t.storage.term(i));
   return out;
 }
+
+/**
+ * Leader 1 of a 1-2-3 group has applied a, b, c while 3 was down, snapshotted (with `data`) and
+ * compacted its log: 3, restarted, is behind the leader's first index and needs a snapshot.
+ * Returns the network and the snapshot's index.
+ */
+export function followerBehindFirstIndex(data: Uint8Array = new Uint8Array(0)): { net: Network; snapshotIndex: number } {
+  const net = new Network(ids(1, 2, 3));
+  net.campaign(1);
+  net.get(3).down = true;
+  for (const c of ['a', 'b', 'c']) net.propose(1, c);
+  const leader = net.get(1);
+  const applied = leader.applied[leader.applied.length - 1]!.index;
+  leader.storage.createSnapshot(applied, leader.confState, data);
+  leader.storage.compact(applied);
+  return { net, snapshotIndex: applied };
+}

@@ -1,17 +1,10 @@
 /** Raft paper §7, Log compaction: a leader sends InstallSnapshot to a follower behind its first index. */
 import { describe, expect, it } from 'vitest';
-import { Network, appliedCommands, ids } from './harness.js';
+import { Network, appliedCommands, followerBehindFirstIndex, ids } from './harness.js';
 
 describe('§7 log compaction and InstallSnapshot', () => {
   it('a follower whose next entry was compacted away gets a snapshot and then the rest of the log', () => {
-    const net = new Network(ids(1, 2, 3));
-    net.campaign(1);
-    net.get(3).down = true;
-    for (const c of ['a', 'b', 'c']) net.propose(1, c);
-    const leader = net.get(1);
-    const applied = leader.applied[leader.applied.length - 1]!.index;
-    leader.storage.createSnapshot(applied, leader.confState, new TextEncoder().encode('state:a,b,c'));
-    leader.storage.compact(applied);
+    const { net, snapshotIndex: applied } = followerBehindFirstIndex(new TextEncoder().encode('state:a,b,c'));
     net.propose(1, 'd');
     net.restart(3);
     net.tickAll(1);

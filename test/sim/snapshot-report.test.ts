@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeededRng, type Message, type NodeId } from '../../raft/index.js';
-import { Network, appliedCommands, ids } from '../raft/harness.js';
+import { Network, appliedCommands, followerBehindFirstIndex } from '../raft/harness.js';
 import { SimNetwork } from './sim-network.js';
 import { runSeed } from './simulation.js';
 
@@ -14,14 +14,7 @@ const n = (x: number): NodeId => x as NodeId;
 
 /** A leader 1 with follower 3 behind its first index, so catching 3 up needs a snapshot. */
 function followerNeedingSnapshot(): Network {
-  const net = new Network(ids(1, 2, 3));
-  net.campaign(1);
-  net.get(3).down = true;
-  for (const c of ['a', 'b', 'c']) net.propose(1, c);
-  const leader = net.get(1);
-  const applied = leader.applied[leader.applied.length - 1]!.index;
-  leader.storage.createSnapshot(applied, leader.confState, new Uint8Array(0));
-  leader.storage.compact(applied);
+  const { net } = followerBehindFirstIndex();
   net.restart(3);
   return net;
 }
