@@ -2,7 +2,7 @@ import { invariant, unreachable } from '../raft/assert.js';
 import { RaftStorageError } from '../raft/storage.js';
 import { emptyHardState, type Entry, type HardState, type LogIndex, type Term } from '../raft/types.js';
 import type { EntryCache } from './entry-cache.js';
-import { compareKeys, spanContains, spanIsUnbounded, spanIsValid, type KeySpan } from './key-span.js';
+import { compareKeys, spanContains, spanIsUnbounded, spanIsValid, spansOverlap, type KeySpan } from './key-span.js';
 import type { LogReader } from './log-reader.js';
 import type { MvccMutation } from './mvcc-types.js';
 import type { LocalMutation } from './range-local-types.js';
@@ -179,6 +179,24 @@ class Planner {
     return d as RangeDraft & { state: Mutable<RangeState> };
   }
 
+  /**
+   * The ranges of a store never overlap: a snapshot whose span would share keys with another range
+   * (as this batch leaves it) is refused before anything is written — installing it would delete
+   * that range's data (a forged or broken snapshot header). O(ranges) per install, which is rare;
+   * createRange leaves the check to its callers (bootstrap creates every range in one batch).
+   */
+  private refuseOverlap(rangeId: number, span: KeySpan): void {
+    const ids = new Set<number>([...this.ctx.states.keys(), ...this.drafts.keys()]);
+    for (const id of ids) {
+      if (id === rangeId) continue;
+      const draft = this.drafts.get(id);
+      const other = draft !== undefined ? draft.state : this.ctx.states.get(id);
+      if (other !== null && other !== undefined && spansOverlap(other.span, span)) {
+        throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: its span overlaps range ${id} on this store`, { rangeId });
+      }
+    }
+  }
+
   private createRange(rangeId: number, op: Extract<BatchOp, { kind: 'createRange' }>): void {
     invariant(Number.isSafeInteger(rangeId) && rangeId > 0, () => `range id must be a positive safe integer, got ${rangeId}`);
     if (!spanIsValid(op.init.span)) {
@@ -335,6 +353,7 @@ class Planner {
       invariant(staged.header.appliedIndex === index, () => `staged snapshot at ${staged.header.appliedIndex}, metadata ${index}`);
       invariant(staged.header.appliedTerm === term, () => `staged snapshot term ${staged.header.appliedTerm}, metadata ${term}`);
       span = staged.header.span;
+      this.refuseOverlap(rangeId, span);
       descriptor = staged.header.descriptor;
       this.stagedInstalled.push(staged);
     }

@@ -17,7 +17,7 @@ export {
   timestampMin,
   timestampMax,
 } from './timestamp.js';
-export { type KeySpan, compareKeys, spanContains, spanIsValid, spanIsUnbounded } from './key-span.js';
+export { type KeySpan, compareKeys, spanContains, spanIsValid, spanIsUnbounded, spansEqual, spansOverlap } from './key-span.js';
 export {
   mvcc,
   type MvccMutation,

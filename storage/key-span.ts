@@ -28,3 +28,13 @@ export function spanIsValid(span: KeySpan): boolean {
   return spanIsUnbounded(span) || compareKeys(span.start, span.end) < 0;
 }
 
+/** Whether two well-formed spans share a key. */
+export function spansOverlap(a: KeySpan, b: KeySpan): boolean {
+  const aStartsBeforeBEnds = spanIsUnbounded(b) || compareKeys(a.start, b.end) < 0;
+  const bStartsBeforeAEnds = spanIsUnbounded(a) || compareKeys(b.start, a.end) < 0;
+  return aStartsBeforeBEnds && bStartsBeforeAEnds;
+}
+
+export function spansEqual(a: KeySpan, b: KeySpan): boolean {
+  return compareKeys(a.start, b.start) === 0 && compareKeys(a.end, b.end) === 0;
+}

@@ -5,7 +5,7 @@ import { exitProcess, realClock, realRng, realTimers } from '../ports/real-ports
 import type { StoreId } from '../../proto/range-descriptor.js';
 import { GrpcNetwork } from './grpc-network.js';
 import { clientInflightRequestsMaxDefault } from './security/client-admission.js';
-import { nodeInflightRequestsMaxDefault } from '../node/resolved-options.js';
+import { resolveOptions } from '../node/resolved-options.js';
 import { insecureNetwork, type NetworkSecurity } from './network-security.js';
 
 /**
@@ -23,7 +23,7 @@ export async function startNode(options: NodeOptions, security: NetworkSecurity 
     peers,
     logger: options.logger.child({ storeId: options.storeId }),
     security,
-    clientInflightRequestsMax: options.clientInflightRequestsMax ?? clientInflightRequestsMaxDefault(options.inflightRequestsMax ?? nodeInflightRequestsMaxDefault),
+    clientInflightRequestsMax: options.clientInflightRequestsMax ?? clientInflightRequestsMaxDefault(resolveOptions(options).inflightRequestsMax),
   });
   return Node.start(options, { clock: realClock, timers: realTimers, rng: realRng(), faults: noFaultPoints, network, exit: exitProcess });
 }

@@ -273,7 +273,10 @@ export class DriverLoop {
         a.resolve({ applied: false, errorCode: 'RANGE_NOT_FOUND', message: 'replica went away' });
         continue;
       }
-      const misfit = inboundMisfit(r, a.fromStore, a.message);
+      // Checked when it arrived too, but another range may have been created since: an install
+      // over another range's keys would delete them, and the batch would refuse it and stop the loop.
+      const overlapped = this.d.store.overlappingRange(a.rangeId, { start: a.snapshotDescriptor.start, end: a.snapshotDescriptor.end });
+      const misfit = overlapped !== undefined ? `the snapshot's span overlaps range ${overlapped} on this store` : inboundMisfit(r, a.fromStore, a.message);
       if (misfit !== undefined) {
         this.refuseInbound(a.fromStore, a.rangeId, a.message, misfit);
         a.receiver.abort();

@@ -5,6 +5,7 @@ import { KvError } from '../../proto/kv-error.js';
 import { replicaById, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import type { FaultPoints } from '../ports/fault-points.js';
 import { decodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
+import { spansEqual } from '../../storage/index.js';
 import type { SnapshotOffer } from '../transport/internal-api.js';
 import type { PeerTransport, SnapshotOutcome } from '../transport/peer-transport.js';
 import type { KvReplica } from './replica-set.js';
@@ -74,6 +75,17 @@ export class SnapshotTransfer {
           if (mine === undefined || mine.replicaId !== message.to) {
             return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `the snapshot's range does not place replica ${message.to} on store ${this.storeId}` };
           }
+          // The data's span is the range's own, and shares no key with another range of this store:
+          // installing it deletes whatever the span held (a forged header could wipe the store).
+          if (!spansEqual(chunk.header.span, { start: snapDescriptor.start, end: snapDescriptor.end })) {
+            this.counters.messagesRefused++;
+            return { applied: false, errorCode: 'MALFORMED', message: "the snapshot's data span is not its range's" };
+          }
+          const overlapped = this.store.overlappingRange(offer.rangeId, chunk.header.span);
+          if (overlapped !== undefined) {
+            this.counters.messagesRefused++;
+            return { applied: false, errorCode: 'MALFORMED', message: `the snapshot's span overlaps range ${overlapped} on store ${this.storeId}` };
+          }
           const sender = replicaById(snapDescriptor, message.from);
           if (sender === undefined || sender.storeId !== offer.fromStore) {
             // No correct leader sends this (its snapshot's range lists it): counted like any refused message.
@@ -93,7 +105,9 @@ export class SnapshotTransfer {
               if (listed !== undefined && listed.replicaId > mine.replicaId) {
                 return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `replica ${mine.replicaId} of range ${offer.rangeId} is older than replica ${listed.replicaId}, whose first snapshot this store waits for` };
               }
-              this.store.batch().deleteRange(offer.rangeId, { deleteSpanData: true, tombstoneNextReplicaId: listed === undefined ? 0 : listed.replicaId + 1 }).commit();
+              // No tombstone: one peer's word must not bar a replica id for good (the check above
+              // still refuses an older id while newer rows wait). No span data: none was ever installed.
+              this.store.batch().deleteRange(offer.rangeId, { deleteSpanData: false }).commit();
               this.logger.info({ rangeId: offer.rangeId, replaced: listed?.replicaId, by: mine.replicaId }, 'replaced the unfilled state of an earlier first snapshot');
             }
           }

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcNetwork } from '../../cluster/grpc/grpc-network.js';
-import { ClientAdmission, callerKey, hostOf } from '../../cluster/grpc/security/client-admission.js';
+import { ClientAdmission, callerKey, clientInflightRequestsMaxDefault, hostOf } from '../../cluster/grpc/security/client-admission.js';
 import { createCa, createClientCert, createNodeCert } from '../../cluster/grpc/security/certificates.js';
 import { ReloadableTlsIdentity } from '../../cluster/grpc/tls-credentials.js';
 import type { NodeServices } from '../../cluster/ports/node-network.js';
@@ -28,6 +28,12 @@ describe('per-client admission (unit)', () => {
     expect(hostOf('2001:db8:1:2:aaaa::1:5000')).toBe('2001:db8:1:2::/64');
     expect(hostOf('2001:db8:1:2:bbbb::7:6000')).toBe(hostOf('2001:db8:1:2:aaaa::1:5000'));
     expect(hostOf('2001:db8:1:3::1:5000')).not.toBe(hostOf('2001:db8:1:2::1:5000'));
+    // Never a throw, whatever the string (review finding: a zone id with colons did).
+    for (const odd of ['fe80::1%a:b:c:d:e:f:0:1:5000', 'fe80::1%eth0:5000', 'unix:/tmp/s', 'unknown', '', ':::::', '[::1', '1:2:3:4:5:6:7:8:9:10']) expect(() => hostOf(odd), odd).not.toThrow();
+    expect(hostOf('fe80::1%eth0:5000')).toBe(hostOf('fe80::2%eth1:6000'));
+    expect(clientInflightRequestsMaxDefault(10_000)).toBe(1_000);
+    expect(clientInflightRequestsMaxDefault(8)).toBe(8);
+    expect(clientInflightRequestsMaxDefault(300)).toBe(100);
     expect(callerKey({ kind: 'client', name: 'alice' }, 'ipv4:10.0.0.1:1')).toBe('client certificate "alice"');
     expect(callerKey({ kind: 'anonymous' }, 'ipv4:10.0.0.1:1')).toBe(callerKey({ kind: 'anonymous' }, 'ipv4:10.0.0.1:2'));
     expect(callerKey({ kind: 'node', storeIds: [1] }, 'ipv4:10.0.0.1:1')).toBeUndefined();

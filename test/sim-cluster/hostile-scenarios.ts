@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { GetResponse__Output } from '../../proto/generated/rangekv/v1/GetResponse.js';
 import type { ScanResponse__Output } from '../../proto/generated/rangekv/v1/ScanResponse.js';
-import { storeId } from '../../proto/range-descriptor.js';
+import { storeId, type RangeId } from '../../proto/range-descriptor.js';
 import { decodeSessionToken, encodeSessionToken } from '../../proto/session-token.js';
 import { nodeId, type Message } from '../../raft/index.js';
 import { encodeCommand, type KvOp } from '../../cluster/kv/command.js';
@@ -15,8 +15,9 @@ import type { DriverLoop } from '../../cluster/node/driver-loop.js';
 import type { Node } from '../../cluster/node/node.js';
 import { encodeRaftBatch, type RaftEnvelope } from '../../cluster/transport/raft-codec.js';
 import type { RaftBatchVerdict } from '../../cluster/transport/internal-api.js';
-import { timestamp } from '../../storage/index.js';
-import { DirectedCluster, valueOf } from './directed-harness.js';
+import { encodeSnapshotChunk, timestamp } from '../../storage/index.js';
+import { encodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
+import { DirectedCluster, valueOf, type CapturedSnapshot } from './directed-harness.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -301,6 +302,66 @@ export async function snapshotFromTheWrongStore(): Promise<{ outcome: { applied:
       heldAfterForgery,
       refused,
       caughtUp,
+      problems: c.problems().filter((p) => !p.startsWith('message refused')),
+    };
+  } finally {
+    c.close();
+  }
+}
+
+/** A snapshot of a range this store never held, whose header claims the whole keyspace. */
+function wholeKeyspaceSnapshot(rangeId: number, liar: number, victim: number, victimReplica: number, complete: boolean): CapturedSnapshot {
+  const descriptor = encodeRangeDescriptor({
+    rangeId: rangeId as RangeId,
+    start: new Uint8Array(0),
+    end: new Uint8Array(0),
+    epoch: { confVersion: 1, version: 0 },
+    replicas: [
+      { storeId: storeId(liar), replicaId: 1, role: 'voter' },
+      { storeId: storeId(victim), replicaId: victimReplica, role: 'voter' },
+    ],
+    nextReplicaId: victimReplica + 1,
+  });
+  const confState = { voters: [nodeId(1), nodeId(victimReplica)], votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
+  const header = { rangeId, appliedIndex: 5, appliedTerm: 1, confState, span: { start: new Uint8Array(0), end: new Uint8Array(0) }, descriptor };
+  const message: Message = { type: 'snap', from: nodeId(1), to: nodeId(victimReplica), term: 1, snapshot: { metadata: { index: 5, term: 1, confState }, data: descriptor } };
+  const chunks = [encodeSnapshotChunk({ kind: 'header', header })];
+  if (complete) chunks.push(encodeSnapshotChunk({ kind: 'end', writeCount: 0, lockCount: 0, localCount: 0 }));
+  return { rangeId, message, chunks, index: 5 };
+}
+
+/**
+ * Review finding: snapshot spans were never checked against the ranges a store holds. A peer (a
+ * compromised node with a valid certificate) sent a store a snapshot of a range it never held whose
+ * span is the whole keyspace: installed, it deleted every key of the store's live ranges; two
+ * header-only ones did the same through the replacement of unfilled rows. Now a snapshot whose span
+ * is not its range's or overlaps another range of the store is refused before anything is written,
+ * and storage refuses to install an overlapping span.
+ */
+export async function forgedSnapshotSpans(): Promise<{ outcomes: string[]; before: (string | null | KvError)[]; after: (string | null | KvError)[]; held: boolean; refused: number; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 8, stores: 3, splitKeys: ['m'] });
+  try {
+    await c.until(() => c.leaderOf(1) !== undefined && c.leaderOf(2) !== undefined && c.nodes().length === 3, 10_000);
+    await c.put(c.leaderOf(1)!, 'a', 'v1');
+    await c.put(c.leaderOf(2)!, 'z', 'v2');
+    await c.run(2_000);
+    const victim = c.world.storeIds.find((s) => s !== c.leaderOf(1))!;
+    const liar = c.world.storeIds.find((s) => s !== victim)!;
+    const read = async (): Promise<(string | null | KvError)[]> => [valueOf(await c.get(victim, 'a', 'READ_CONSISTENCY_FOLLOWER')), valueOf(await c.get(victim, 'z', 'READ_CONSISTENCY_FOLLOWER'))];
+    const before = await read();
+    const outcomes: string[] = [];
+    for (const s of [wholeKeyspaceSnapshot(99, liar, victim, 2, false), wholeKeyspaceSnapshot(99, liar, victim, 3, false), wholeKeyspaceSnapshot(98, liar, victim, 2, true)]) {
+      const o = await c.settle(c.offerSnapshot(victim, liar, s), 5_000);
+      outcomes.push('ok' in o ? (o.ok.applied ? 'applied' : o.ok.errorCode) : `threw ${o.error.code}`);
+    }
+    await c.run(500);
+    const store = (c.node(victim) as unknown as { store: { hasRange(id: number): boolean } }).store;
+    return {
+      outcomes,
+      before,
+      after: await read(),
+      held: store.hasRange(98) || store.hasRange(99),
+      refused: c.node(victim)?.counters.messagesRefused ?? -1,
       problems: c.problems().filter((p) => !p.startsWith('message refused')),
     };
   } finally {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
-import { casOverALargeValue, forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture, snapshotFromTheWrongStore } from './hostile-scenarios.js';
+import { casOverALargeValue, forgedPeerTraffic, invalidCommandsInTheLog, leaderDiskFull, scanOfLargeValues, sessionTokensFromTheFuture, snapshotFromTheWrongStore, forgedSnapshotSpans } from './hostile-scenarios.js';
 
 describe('whole-cluster simulator: hostile input', () => {
   it('invalid commands that reach the log get a deterministic error on every replica; the range serves on and every store restarts cleanly', async () => {
@@ -39,6 +39,16 @@ describe('whole-cluster simulator: hostile input', () => {
     expect(r.heldAfterForgery).toBe(false);
     expect(r.refused).toBe(1);
     expect(r.caughtUp).toBe(true);
+  });
+
+  it('a snapshot whose span claims the whole keyspace is refused before anything is written: the store\'s ranges keep their data', async () => {
+    const r = await forgedSnapshotSpans();
+    expect(r.problems).toEqual([]);
+    expect(r.before).toEqual(['v1', 'v2']);
+    expect(r.outcomes).toEqual(['MALFORMED', 'MALFORMED', 'MALFORMED']);
+    expect(r.after).toEqual(['v1', 'v2']);
+    expect(r.held).toBe(false);
+    expect(r.refused).toBe(3);
   });
 
   it('session reads with a token from the future are refused at once on every path, without holding request slots; a follower merely behind still serves through the leader', async () => {

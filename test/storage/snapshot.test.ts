@@ -174,6 +174,30 @@ describe('snapshot install', () => {
     descriptor: Buffer.from(s.rangeStorage(1).descriptor()).toString(),
   });
 
+  test('refuses to install a span that overlaps another range of the store, writing nothing (review: a forged header wiped live ranges)', () => {
+    const a = newStore(1);
+    populated(a, new MvccModel());
+    const b = receiverStore();
+    // Range 2 on B covers [a, c): it overlaps range 1's [b, m) that the snapshot brings.
+    b.batch().createRange(2, { span: { start: bytes('a'), end: bytes('c') }, descriptor: bytes('desc-2'), confState: confOf(1, 2) }).commit();
+    expect(b.overlappingRange(1, span)).toBe(2);
+    expect(b.overlappingRange(2, { start: bytes('m'), end: bytes('') })).toBeUndefined();
+    const before = state(b);
+    const { receiver, header } = transfer(a, b);
+    const staged = receiver.finish();
+    let err: unknown;
+    try {
+      b.batch()
+        .installSnapshot(1, { metadata: { index: header.appliedIndex, term: header.appliedTerm, confState: header.confState }, data: header.descriptor }, staged)
+        .commit();
+    } catch (e) {
+      err = e;
+    }
+    expect(isStorageError(err) && err.code === 'INVALID_ARGUMENT' && /overlaps range 2/.test(err.message)).toBe(true);
+    expect(b.fenced).toBeNull();
+    expect(state(b)).toEqual(before);
+  });
+
   test('replaces span data, log state and applied index together; data outside the span stays', () => {
     const a = newStore(1);
     const model = new MvccModel();

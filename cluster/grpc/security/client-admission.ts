@@ -2,9 +2,13 @@ import { isIP } from 'node:net';
 import { KvError } from '../../../proto/kv-error.js';
 import type { PeerIdentity } from './peer-identity.js';
 
-/** Requests one client may have in flight on a node by default: a tenth of the node's own limit. */
+/**
+ * Requests one client may have in flight on a node by default: a tenth of the node's own limit,
+ * but never fewer than 100 (or the node's limit, if that is smaller) — a small node limit must not
+ * shrink every client to a handful of calls.
+ */
 export function clientInflightRequestsMaxDefault(nodeInflightRequestsMax: number): number {
-  return Math.max(1, Math.floor(nodeInflightRequestsMax / 10));
+  return Math.min(nodeInflightRequestsMax, Math.max(100, Math.floor(nodeInflightRequestsMax / 10)));
 }
 
 /**
@@ -86,6 +90,7 @@ export function hostOf(peer: string): string {
     const port = /:\d+$/.exec(rest);
     host = port === null ? rest : rest.slice(0, port.index);
   }
+  host = host.replace(/%.*$/, ''); // a zone id names the local interface, not the client
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
   if (mapped !== null) return mapped[1]!;
   if (isIP(host) === 6) return `${ipv6Groups(host).slice(0, 4).join(':')}::/64`;
@@ -99,5 +104,5 @@ function ipv6Groups(address: string): string[] {
   const left = parse(head);
   if (tail === undefined) return left;
   const right = parse(tail);
-  return [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
 }
