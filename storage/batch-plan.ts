@@ -2,7 +2,7 @@ import { invariant, unreachable } from '../raft/assert.js';
 import { RaftStorageError } from '../raft/storage.js';
 import { emptyHardState, type Entry, type HardState, type LogIndex, type Term } from '../raft/types.js';
 import type { EntryCache } from './entry-cache.js';
-import { compareKeys, spanContains, spanIsUnbounded, spanIsValid, spansOverlap, type KeySpan } from './key-span.js';
+import { compareKeys, spanContains, spanIsUnbounded, spanIsValid, spansEqual, type KeySpan } from './key-span.js';
 import type { LogReader } from './log-reader.js';
 import type { MvccMutation } from './mvcc-types.js';
 import type { LocalMutation } from './range-local-types.js';
@@ -179,24 +179,6 @@ class Planner {
     return d as RangeDraft & { state: Mutable<RangeState> };
   }
 
-  /**
-   * The ranges of a store never overlap: a snapshot whose span would share keys with another range
-   * (as this batch leaves it) is refused before anything is written — installing it would delete
-   * that range's data (a forged or broken snapshot header). O(ranges) per install, which is rare;
-   * createRange leaves the check to its callers (bootstrap creates every range in one batch).
-   */
-  private refuseOverlap(rangeId: number, span: KeySpan): void {
-    const ids = new Set<number>([...this.ctx.states.keys(), ...this.drafts.keys()]);
-    for (const id of ids) {
-      if (id === rangeId) continue;
-      const draft = this.drafts.get(id);
-      const other = draft !== undefined ? draft.state : this.ctx.states.get(id);
-      if (other !== null && other !== undefined && spansOverlap(other.span, span)) {
-        throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: its span overlaps range ${id} on this store`, { rangeId });
-      }
-    }
-  }
-
   private createRange(rangeId: number, op: Extract<BatchOp, { kind: 'createRange' }>): void {
     invariant(Number.isSafeInteger(rangeId) && rangeId > 0, () => `range id must be a positive safe integer, got ${rangeId}`);
     if (!spanIsValid(op.init.span)) {
@@ -352,8 +334,10 @@ class Planner {
       invariant(staged.rangeId === rangeId, () => `staged snapshot of range ${staged.rangeId} installed into ${rangeId}`);
       invariant(staged.header.appliedIndex === index, () => `staged snapshot at ${staged.header.appliedIndex}, metadata ${index}`);
       invariant(staged.header.appliedTerm === term, () => `staged snapshot term ${staged.header.appliedTerm}, metadata ${term}`);
+      // Spans are fixed (no splits or merges yet): a snapshot that would move a range's keys is
+      // refused before anything is written — its install would delete whatever the new span held.
+      if (!spansEqual(staged.header.span, s.span)) throw new StorageError('INVALID_ARGUMENT', `range ${rangeId}: the snapshot's span is not the range's`, { rangeId });
       span = staged.header.span;
-      this.refuseOverlap(rangeId, span);
       descriptor = staged.header.descriptor;
       this.stagedInstalled.push(staged);
     }

@@ -9,7 +9,7 @@ import { planBatch } from './batch-plan.js';
 import { BatchWriter } from './batch-writer.js';
 import { decodeConfState } from './conf-state-codec.js';
 import { EntryCache } from './entry-cache.js';
-import { spanIsValid, spansOverlap, type KeySpan } from './key-span.js';
+import { spanIsValid, type KeySpan } from './key-span.js';
 import { LogReader } from './log-reader.js';
 import { MvccGcPlanner, type GcLimits } from './mvcc-gc.js';
 import { lockKindCode, writeKindCode, type KeyedLock, type KeyedWriteRecord } from './mvcc-types.js';
@@ -318,12 +318,6 @@ export class Store implements BatchCommitter, RangeLogSource, StagingWriter {
 
   hasRange(rangeId: number): boolean {
     return this.states.has(rangeId);
-  }
-
-  /** A range of this store, other than `rangeId`, whose span shares a key with `span` (ranges never overlap). */
-  overlappingRange(rangeId: number, span: KeySpan): number | undefined {
-    for (const [id, st] of this.states) if (id !== rangeId && spansOverlap(st.span, span)) return id;
-    return undefined;
   }
 
   /** The raft core's storage for a range (one instance per range). */

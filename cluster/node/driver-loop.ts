@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { invariant, nodeId, type Message, type NodeId } from '../../raft/index.js';
-import type { SnapshotChunk, Store } from '../../storage/index.js';
+import { spansEqual, type SnapshotChunk, type Store } from '../../storage/index.js';
 import type { KvError } from '../../proto/kv-error.js';
 import { LogLimiter } from '../util/log-limiter.js';
 import { replicaById, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
@@ -273,10 +273,10 @@ export class DriverLoop {
         a.resolve({ applied: false, errorCode: 'RANGE_NOT_FOUND', message: 'replica went away' });
         continue;
       }
-      // Checked when it arrived too, but another range may have been created since: an install
-      // over another range's keys would delete them, and the batch would refuse it and stop the loop.
-      const overlapped = this.d.store.overlappingRange(a.rangeId, { start: a.snapshotDescriptor.start, end: a.snapshotDescriptor.end });
-      const misfit = overlapped !== undefined ? `the snapshot's span overlaps range ${overlapped} on this store` : inboundMisfit(r, a.fromStore, a.message);
+      // Checked when it arrived; checked again here because storage refuses an install that moves a
+      // range's keys, and a refused batch would stop the loop.
+      const sameSpan = spansEqual(r.storage.span(), { start: a.snapshotDescriptor.start, end: a.snapshotDescriptor.end });
+      const misfit = sameSpan ? inboundMisfit(r, a.fromStore, a.message) : "the snapshot's span is not the range's";
       if (misfit !== undefined) {
         this.refuseInbound(a.fromStore, a.rangeId, a.message, misfit);
         a.receiver.abort();

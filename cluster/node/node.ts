@@ -120,7 +120,8 @@ export class Node implements KvNode, AdminNode, RunningNode {
     for (const s of options.cluster.stores) publicAddresses.set(s.storeId, s.address);
     this.gateway = new Gateway({ publicAddresses, seedRanges: options.cluster.initialRanges.map(initialDescriptor), local: this.replicas, calls: this.links.calls });
     const transport = (): PeerTransport => this.links.transport;
-    this.snapshots = new SnapshotTransfer(this.storeId, store, transport, this.log, this.faults, this.counters, (rangeId) => this.replicas.get(rangeId) !== undefined, () => this.loop.scheduleTurn());
+    const layoutSpans = new Map(options.cluster.initialRanges.map((r) => [r.rangeId as number, { start: r.start, end: r.end }]));
+    this.snapshots = new SnapshotTransfer(this.storeId, store, transport, this.log, this.faults, this.counters, (rangeId) => this.replicas.get(rangeId) !== undefined, (rangeId) => layoutSpans.get(rangeId), () => this.loop.scheduleTurn());
     this.adminOps = new AdminOps({
       storeId: this.storeId,
       clock: this.clock,

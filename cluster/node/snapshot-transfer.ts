@@ -5,7 +5,7 @@ import { KvError } from '../../proto/kv-error.js';
 import { replicaById, type RangeDescriptor, type StoreId } from '../../proto/range-descriptor.js';
 import type { FaultPoints } from '../ports/fault-points.js';
 import { decodeRangeDescriptor } from '../replica/range-descriptor-codec.js';
-import { spansEqual } from '../../storage/index.js';
+import { spansEqual, type KeySpan } from '../../storage/index.js';
 import type { SnapshotOffer } from '../transport/internal-api.js';
 import type { PeerTransport, SnapshotOutcome } from '../transport/peer-transport.js';
 import type { KvReplica } from './replica-set.js';
@@ -53,6 +53,8 @@ export class SnapshotTransfer {
     private readonly counters: LoopCounters,
     /** Whether the store has a replica of the range in memory (one the loop drives). */
     private readonly hasReplica: (rangeId: number) => boolean,
+    /** The range's span in the cluster's layout; undefined for a range the layout does not have. */
+    private readonly layoutSpan: (rangeId: number) => KeySpan | undefined,
     private readonly wake: () => void,
   ) {}
 
@@ -81,10 +83,16 @@ export class SnapshotTransfer {
             this.counters.messagesRefused++;
             return { applied: false, errorCode: 'MALFORMED', message: "the snapshot's data span is not its range's" };
           }
-          const overlapped = this.store.overlappingRange(offer.rangeId, chunk.header.span);
-          if (overlapped !== undefined) {
+          // Spans are fixed (no splits or merges yet): a range's span is what this store holds for it,
+          // else what the cluster's layout gives it; a range the layout does not know does not exist.
+          const expected = this.store.hasRange(offer.rangeId) ? this.store.rangeStorage(offer.rangeId).span() : this.layoutSpan(offer.rangeId);
+          if (expected === undefined) {
             this.counters.messagesRefused++;
-            return { applied: false, errorCode: 'MALFORMED', message: `the snapshot's span overlaps range ${overlapped} on store ${this.storeId}` };
+            return { applied: false, errorCode: 'RANGE_NOT_FOUND', message: `range ${offer.rangeId} is not in this cluster's layout` };
+          }
+          if (!spansEqual(chunk.header.span, expected)) {
+            this.counters.messagesRefused++;
+            return { applied: false, errorCode: 'MALFORMED', message: `the snapshot's span is not range ${offer.rangeId}'s` };
           }
           const sender = replicaById(snapDescriptor, message.from);
           if (sender === undefined || sender.storeId !== offer.fromStore) {

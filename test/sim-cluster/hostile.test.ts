@@ -45,10 +45,10 @@ describe('whole-cluster simulator: hostile input', () => {
     const r = await forgedSnapshotSpans();
     expect(r.problems).toEqual([]);
     expect(r.before).toEqual(['v1', 'v2']);
-    expect(r.outcomes).toEqual(['MALFORMED', 'MALFORMED', 'MALFORMED']);
+    expect(r.outcomes).toEqual(['RANGE_NOT_FOUND', 'RANGE_NOT_FOUND', 'RANGE_NOT_FOUND', 'MALFORMED']);
     expect(r.after).toEqual(['v1', 'v2']);
     expect(r.held).toBe(false);
-    expect(r.refused).toBe(3);
+    expect(r.refused).toBe(4);
   });
 
   it('session reads with a token from the future are refused at once on every path, without holding request slots; a follower merely behind still serves through the leader', async () => {

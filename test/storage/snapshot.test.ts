@@ -174,14 +174,13 @@ describe('snapshot install', () => {
     descriptor: Buffer.from(s.rangeStorage(1).descriptor()).toString(),
   });
 
-  test('refuses to install a span that overlaps another range of the store, writing nothing (review: a forged header wiped live ranges)', () => {
+  test('refuses to install a snapshot whose span is not the range\'s, writing nothing (review: a forged header wiped live ranges)', () => {
     const a = newStore(1);
     populated(a, new MvccModel());
-    const b = receiverStore();
-    // Range 2 on B covers [a, c): it overlaps range 1's [b, m) that the snapshot brings.
-    b.batch().createRange(2, { span: { start: bytes('a'), end: bytes('c') }, descriptor: bytes('desc-2'), confState: confOf(1, 2) }).commit();
-    expect(b.overlappingRange(1, span)).toBe(2);
-    expect(b.overlappingRange(2, { start: bytes('m'), end: bytes('') })).toBeUndefined();
+    const b = newStore(2);
+    // B holds range 1 over [a, c) — not the [b, m) the snapshot brings — and data there.
+    b.batch().createRange(1, { span: { start: bytes('a'), end: bytes('c') }, descriptor: bytes('desc-other'), confState: confOf(1, 2) }).commit();
+    b.batch().mvccLocal([mvcc.put(bytes('x'), ts(1), bytes('outside'))]).commit();
     const before = state(b);
     const { receiver, header } = transfer(a, b);
     const staged = receiver.finish();
@@ -193,7 +192,7 @@ describe('snapshot install', () => {
     } catch (e) {
       err = e;
     }
-    expect(isStorageError(err) && err.code === 'INVALID_ARGUMENT' && /overlaps range 2/.test(err.message)).toBe(true);
+    expect(isStorageError(err) && err.code === 'INVALID_ARGUMENT' && /span is not the range's/.test(err.message)).toBe(true);
     expect(b.fenced).toBeNull();
     expect(state(b)).toEqual(before);
   });
