@@ -368,7 +368,9 @@ export class SimNemesis {
           if (now !== undefined && now.epoch.confVersion > confVersionBefore + (autoLeaveDue ? 1 : 0)) {
             const ownChangesVisible = changes.every((c) => {
               const r = now.replicas.find((x) => String(x.storeId) === c.storeId);
-              return c.op === 'REMOVE' ? r === undefined : c.op === 'ADD_LEARNER' ? r?.role === 'learner' : r !== undefined;
+              // A learner is not what ADD_VOTER makes (seed 205356: a refused ADD_VOTER was blamed
+              // for the learner an earlier, unresolved ADD_LEARNER of the same store added).
+              return c.op === 'REMOVE' ? r === undefined : c.op === 'ADD_LEARNER' ? r?.role === 'learner' : r?.role === 'voter';
             });
             const explained = ownChangesVisible ? othersUnresolved.includes(signature) : othersUnresolved.length > 0;
             if (explained) return;
