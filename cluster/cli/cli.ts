@@ -106,7 +106,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 function registerStart(program: Command, ctx: CliContext): void {
   subcommand(program, 'start', ctx.io)
     .description('run one store of a cluster (a node) until SIGINT or SIGTERM')
-    .requiredOption('--config <path>', 'cluster layout file (JSON: clusterId, stores, ranges; see cluster/cluster-config.ts)')
+    .requiredOption('--config <path>', 'cluster layout file (JSON: clusterId, stores, ranges; see cluster/config/cluster-config.ts)')
     .requiredOption('--store-id <n>', "this node's store id (one of the config's stores)", positiveInt)
     .requiredOption('--data-dir <dir>', "directory of this store's database (created if missing)")
     .option('--listen <host:port>', "address to listen on (default: the store's address in the config)", address)
@@ -118,7 +118,7 @@ function registerStart(program: Command, ctx: CliContext): void {
     .option('--tls-cert <file>', "this node's certificate (rangekv cert create-node)")
     .option('--tls-key <file>', "this node's private key")
     .option('--tls-ca <file>', "the cluster's CA certificate (rangekv cert create-ca)")
-    .option('--admins <names>', 'client certificate names allowed to use the Admin API (default: root)', nameList, ['root'])
+    .option('--admins <names>', 'client certificate names allowed to use the Admin API', nameList, ['root'])
     .option('--insecure', 'plaintext and no authentication: anyone who can reach the port controls the cluster (demos and tests only)')
     .addHelpText('after', '\nExamples:\n  rangekv start --config cluster.json --store-id 1 --data-dir ./data/1 --tls-cert certs/node.1.crt --tls-key certs/node.1.key --tls-ca certs/ca.crt\n  rangekv start --config cluster.json --store-id 1 --data-dir ./data/1 --insecure')
     .action(async (flags: StartFlags) => {

@@ -112,3 +112,17 @@ describe('a CA file may be a bundle, as while one CA replaces another (review fi
     }
   });
 });
+
+describe('rangekv cert refuses a CA directory whose key and certificate do not match (new-user trial)', () => {
+  it('with another CA copied over ca.crt, create-node is refused instead of writing a certificate nothing verifies', () => {
+    const [mine, other] = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'rangekv-cakey-'))) as [string, string];
+    try {
+      createCa(mine);
+      createCa(other);
+      writeFileSync(join(mine, 'ca.crt'), readFileSync(join(other, 'ca.crt')));
+      expect(() => createNodeCert(mine, ['127.0.0.1'], { storeIds: [1] })).toThrow(/does not belong to the first certificate/);
+    } finally {
+      for (const d of [mine, other]) rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

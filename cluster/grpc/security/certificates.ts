@@ -139,7 +139,15 @@ function issue(o: { commonName: string; isCa: boolean; days: number; sans: reado
 function loadCa(dir: string): Issuer {
   const paths = caPaths(dir);
   if (!existsSync(paths.cert) || !existsSync(paths.key)) throw new KvError('INVALID_ARGUMENT', `no CA in ${dir}: run \`rangekv cert create-ca --certs-dir ${dir}\` first`);
-  return { cert: forge.pki.certificateFromPem(readFileSync(paths.cert, 'utf8')), key: forge.pki.privateKeyFromPem(readFileSync(paths.key, 'utf8')) };
+  const cert = forge.pki.certificateFromPem(readFileSync(paths.cert, 'utf8'));
+  const key = forge.pki.privateKeyFromPem(readFileSync(paths.key, 'utf8'));
+  // A ca.crt edited by hand (another CA appended or swapped in) next to the old ca.key would sign
+  // certificates that nothing verifies: refuse rather than write them.
+  const publicOfKey = forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(key.n, key.e));
+  if (forge.pki.publicKeyToPem(cert.publicKey) !== publicOfKey) {
+    throw new KvError('INVALID_ARGUMENT', `${paths.key} does not belong to the first certificate in ${paths.cert}: keep each CA in a directory of its own and give that directory as --certs-dir`);
+  }
+  return { cert, key };
 }
 
 function refuseOverwrite(paths: CertPaths, overwrite: boolean): void {

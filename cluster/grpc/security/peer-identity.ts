@@ -38,7 +38,7 @@ export function describeIdentity(id: PeerIdentity): string {
     case 'client':
       return `the client certificate "${id.name}"`;
     case 'anonymous':
-      return 'no client certificate';
+      return 'no client certificate that the cluster’s CA verifies';
   }
 }
 
