@@ -115,6 +115,12 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('long-run seed 200893 (a false alarm of the simulator): a refused ADD_VOTER is not blamed for an earlier, unresolved move that added the same voter', async () => {
+    const r = await runClusterSimulation(clusterSimOptionsForSeed(200893));
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
   it('long-run seed 30668: a store fenced by a write outside its loop (a full disk while staging a snapshot) ends its process instead of living on fenced', async () => {
     const r = await fullDiskWhileStagingASnapshot();
     expect(r.exits.length, JSON.stringify(r.exits)).toBeGreaterThan(0);
