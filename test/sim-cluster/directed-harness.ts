@@ -142,6 +142,19 @@ export class DirectedCluster {
     return this.settle(this.world.callStore<Res>({ id: this.client.id, owner: this.client }, storeId(via), 'admin', method, request, this.scheduler.nowMs + timeoutMs), timeoutMs + 1_000);
   }
 
+  /**
+   * Waits until range 1 has a leader and all `stores` processes are up; returns the leader, the
+   * stores holding the range, and the first store that does not (throws if there is none).
+   */
+  async leaderAndSpare(stores: number): Promise<{ leader: number; holders: number[]; spare: number }> {
+    await this.until(() => this.leaderOf() !== undefined && this.nodes().length === stores, 10_000);
+    const leader = this.leaderOf()!;
+    const holders = this.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
+    const spare = this.world.storeIds.find((s) => !holders.includes(s));
+    if (spare === undefined) throw new Error('every store holds range 1: no spare');
+    return { leader, holders, spare };
+  }
+
   /** The range's snapshot as its replica on store `from` would send it now, addressed to replica `to`. */
   snapshotOf(from: number, to: number, rangeId = 1): CapturedSnapshot {
     const r = this.replica(from, rangeId)!;

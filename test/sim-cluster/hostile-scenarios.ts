@@ -279,10 +279,7 @@ export async function casOverALargeValue(): Promise<{ cas: string; afterRestart:
 export async function snapshotFromTheWrongStore(): Promise<{ outcome: { applied: boolean; errorCode: string }; heldAfterForgery: boolean; refused: number; caughtUp: boolean; problems: string[] }> {
   const c = new DirectedCluster({ seed: 8, stores: 4 });
   try {
-    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
-    const leader = c.leaderOf()!;
-    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
-    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    const { leader, holders, spare } = await c.leaderAndSpare(4);
     const liar = holders.find((s) => s !== leader)!;
     for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
     // The leader cannot reach the spare yet: the learner it adds gets no snapshot from it.

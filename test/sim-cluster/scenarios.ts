@@ -438,11 +438,8 @@ export async function crashBetweenRemovalAndDelete(): Promise<{
   const faults = new ArmedFaultPoints(new SeededRng(31));
   const c = new DirectedCluster({ seed: 31, stores: 4, faultPoints: faults });
   try {
-    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
-    const leader = c.leaderOf()!;
-    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
-    const out = leader as number;
-    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    const { leader, spare } = await c.leaderAndSpare(4);
+    const out = leader;
     const oldReplicaId = c.replica(out)!.replicaId as number;
     for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
     const added = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(spare) }] });
@@ -491,10 +488,7 @@ export async function crashBetweenRemovalAndDelete(): Promise<{
 export async function cutShortFirstSnapshotThenReAdd(): Promise<{ firstId: number; secondId: number; caughtUp: boolean; replicaId: number | undefined; olderRefused: string; problems: string[] }> {
   const c = new DirectedCluster({ seed: 8, stores: 4 });
   try {
-    await c.until(() => c.leaderOf() !== undefined && c.nodes().length === 4, 10_000);
-    const leader = c.leaderOf()!;
-    const holders = c.replica(leader)!.descriptor.replicas.map((r) => r.storeId as number);
-    const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
+    const { leader, spare } = await c.leaderAndSpare(4);
     for (let i = 0; i < 5; i++) await c.put(leader, `k${i}`, 'v');
     c.cut(leader, spare);
     const change = async (op: string): Promise<number | undefined> => {
