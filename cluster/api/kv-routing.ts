@@ -8,7 +8,16 @@ import type { ReadMode } from '../replica/replica.js';
 import type { Consistency, Header } from './request-header.js';
 import type { KvNode } from './kv-node.js';
 
-const forwardAttemptsMax = 12;
+/**
+ * Routing retries until the request's deadline: a caller that gave the node 5 s expects it to wait
+ * out an election, not to give up after a fixed number of tries (12 tries once ended in NOT_LEADER
+ * within 0.6 s of a 3 s deadline while no leader was known). The bound only stops a loop whose
+ * pauses were made tiny (a peer's retryAfterMs) from spinning.
+ */
+const forwardAttemptsMax = 256;
+/** Pauses between attempts: at least this (whatever a peer suggests), growing to at most that. */
+const retryPauseMinMs = 10;
+const retryPauseMaxMs = 250;
 
 /** The local replica a routed request names, after checking the route is current. */
 export function routedReplica(node: KvNode, h: Header, key: Uint8Array | undefined): ServedRange | undefined {
@@ -65,7 +74,9 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
     if (info === undefined) throw new KvError('UNAVAILABLE', 'no range known for the key');
     const localReplica = node.localRange(info.descriptor.rangeId);
     let target: StoreId | undefined;
-    if (localReplica !== undefined && !avoidSelf && (!needsLeader || localReplica.isLeader() || info.leader === undefined)) target = node.storeId;
+    // A local leader always serves: it may have been elected since it sent us elsewhere (avoidSelf
+    // once stuck, and a leader bounced its own write between followers until it failed).
+    if (localReplica !== undefined && (localReplica.isLeader() || (!avoidSelf && (!needsLeader || info.leader === undefined)))) target = node.storeId;
     else {
       const others = info.descriptor.replicas.filter((r) => r.storeId !== node.storeId);
       target = (info.leader !== node.storeId ? info.leader : undefined) ?? others[attempt % Math.max(1, others.length)]?.storeId;
@@ -99,7 +110,8 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
       // the token and sends the reader to the leader): ask the others instead. Not when it names
       // itself (a leader transfer in progress): the others would only point back here.
       if (e.code === 'NOT_LEADER' && target === node.storeId && e.detail.leaderStoreId !== node.storeId) avoidSelf = true;
-      await sleep(node.timers, Math.min(e.detail.retryAfterMs ?? 20 * (attempt + 1), Math.max(0, h.deadlineAtMs - node.clock.monotonicMs())));
+      const pauseMs = Math.min(retryPauseMaxMs, Math.max(retryPauseMinMs, e.detail.retryAfterMs ?? 20 * (attempt + 1)));
+      await sleep(node.timers, Math.min(pauseMs, Math.max(0, h.deadlineAtMs - node.clock.monotonicMs())));
     }
   }
   throw finalError(lastError ?? new KvError('DEADLINE_EXCEEDED', 'deadline passed while routing the request'));

@@ -123,10 +123,12 @@ export class DirectedCluster {
   }
 
   put(via: number, key: string, value: string, header: RequestHeader = {}, timeoutMs = 5_000): Promise<Outcome<PutResponse__Output>> {
-    return this.settle(
-      this.world.callStore<PutResponse__Output>({ id: this.client.id, owner: this.client }, storeId(via), 'kv', 'Put', { header, key: Buffer.from(key), value: Buffer.from(value) }, this.scheduler.nowMs + timeoutMs),
-      timeoutMs + 1_000,
-    );
+    return this.settle(this.putStarted(via, key, value, header, timeoutMs), timeoutMs + 1_000);
+  }
+
+  /** A write issued now, settled later (for scenarios that act while it is in flight). */
+  putStarted(via: number, key: string, value: string, header: RequestHeader = {}, timeoutMs = 5_000): Promise<PutResponse__Output> {
+    return this.world.callStore<PutResponse__Output>({ id: this.client.id, owner: this.client }, storeId(via), 'kv', 'Put', { header, key: Buffer.from(key), value: Buffer.from(value) }, this.scheduler.nowMs + timeoutMs);
   }
 
   get(via: number, key: string, consistency: 'READ_CONSISTENCY_LINEARIZABLE' | 'READ_CONSISTENCY_FOLLOWER' | 'READ_CONSISTENCY_SESSION' = 'READ_CONSISTENCY_LINEARIZABLE', timeoutMs = 5_000): Promise<Outcome<GetResponse__Output>> {

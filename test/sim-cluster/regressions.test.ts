@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeExitCodes } from '../../cluster/node/node.js';
 import { clusterSimOptionsForSeed } from './cluster-sim-options.js';
 import { runClusterSimulation } from './cluster-simulation.js';
-import { snapshotAcrossAMembershipChange, crashBetweenRemovalAndDelete, cutShortFirstSnapshotThenReAdd, storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn } from './scenarios.js';
+import { snapshotAcrossAMembershipChange, crashBetweenRemovalAndDelete, cutShortFirstSnapshotThenReAdd, storageFailureInReplicaGc, fullDiskWhileStagingASnapshot, catchUpFromUnknownLeader, removedReplicasStayRemovedAfterRestart, changeReplicasDeadlineWhileLeavingJoint, clientIdReuse, forwardedChangeLosesItsAnswer, oneWayCutInAnIdleGroup, idleLeaderDeath, lateReadIndexAfterRestart, twoSnapshotsInOneTurn, writeThroughAStoreElectedMeanwhile } from './scenarios.js';
 
 describe('whole-cluster simulator: regressions', () => {
   it('bug 1: after an idle period that quiesced the group, kill -9 of the leader is followed by a new leader within 2 election timeouts', async () => {
@@ -171,5 +171,13 @@ describe('whole-cluster simulator: regressions', () => {
     expect(r.caughtUp).toBe(true);
     expect(r.replicaId).toBe(r.secondId);
     expect(r.olderRefused).toBe('RANGE_NOT_FOUND');
+  });
+
+  it('CI run: a write sent to a store before its range had a leader is served by that store once it leads, not bounced between followers until NOT_LEADER', async () => {
+    const r = await writeThroughAStoreElectedMeanwhile();
+    expect(r.problems).toEqual([]);
+    expect(r.leader).toBe(1);
+    expect('ok' in r.answer ? 'ok' : r.answer.error.code).toBe('ok');
+    expect(r.value).toBe('v');
   });
 });

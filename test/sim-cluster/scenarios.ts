@@ -8,6 +8,7 @@ import type { FaultSwitches } from '../../cluster/config/node-options.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeId } from '../../proto/range-descriptor.js';
+import type { KvError } from '../../proto/kv-error.js';
 import { decodeRangeDescriptor } from '../../cluster/replica/range-descriptor-codec.js';
 import { DirectedCluster, valueOf, type Outcome } from './directed-harness.js';
 import { ArmedFaultPoints } from './sim-fault-points.js';
@@ -513,6 +514,35 @@ export async function cutShortFirstSnapshotThenReAdd(): Promise<{ firstId: numbe
       olderRefused: 'ok' in older ? (older.ok.applied ? 'applied' : older.ok.errorCode) : older.error.code,
       problems: c.problems(),
     };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Found by CI (node-kv.test.ts on a loaded machine): a write sent to a store while its range had no
+ * leader was refused locally ("no leader known"), so routing stopped trying the store itself — and
+ * kept skipping it after the store won the election, forwarding to followers that each pointed back
+ * at it, until the tries ran out with NOT_LEADER. Here the write is sent to store `via` before any
+ * election, leadership is then moved to `via` while the write is still being routed, and the write
+ * must be served by `via` within its deadline.
+ */
+export async function writeThroughAStoreElectedMeanwhile(): Promise<{ answer: Outcome<unknown>; leader: number | undefined; value: string | null | KvError; problems: string[] }> {
+  const c = new DirectedCluster({ seed: 23 });
+  try {
+    const via = 1;
+    await c.until(() => c.nodes().length === 3, 1_000);
+    if (c.leaderOf() !== undefined) throw new Error('the scenario needs the write sent before the first election');
+    const started = c.putStarted(via, 'k', 'v', {}, 8_000);
+    await c.until(() => c.leaderOf() !== undefined, 10_000);
+    if (c.leaderOf() !== via) {
+      const moved = await c.admin(c.leaderOf()!, 'TransferLeader', { rangeId: '1', toStoreId: String(via) });
+      if ('error' in moved) throw new Error(`transfer: ${moved.error.code} ${moved.error.message}`);
+    }
+    const answer = await c.settle(started, 10_000);
+    const leader = c.leaderOf();
+    const value = valueOf(await c.get(leader ?? via, 'k'));
+    return { answer, leader, value, problems: c.problems() };
   } finally {
     c.close();
   }

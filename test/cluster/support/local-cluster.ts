@@ -159,7 +159,11 @@ export class LocalCluster {
     return this.member(storeId).proc !== undefined;
   }
 
-  /** Stops every process it started (SIGKILL after SIGCONT: tests do not need graceful shutdown here) and removes the data. */
+  /**
+   * Stops every process it started (SIGKILL after SIGCONT: tests do not need graceful shutdown here)
+   * and removes the data — unless RANGEKV_KEEP_TEST_DATA is set, which keeps the stores and their
+   * logs in the rangekv-it-* directory under the temp dir, to read after a failure.
+   */
   stop(keepData = false): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
@@ -171,7 +175,7 @@ export class LocalCluster {
       }
       m.log.end();
     }
-    if (!keepData) rmSync(this.dir, { recursive: true, force: true });
+    if (!keepData && process.env['RANGEKV_KEEP_TEST_DATA'] === undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
