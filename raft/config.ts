@@ -50,6 +50,15 @@ export interface RaftConfigInput {
   readonly committedBytesPerReadyMax?: number;
   /** Let an idle group go quiet (no heartbeats, no ticking) until a message or proposal wakes it. */
   readonly quiesce?: boolean;
+  /**
+   * Refuse a membership change (CONF_CHANGE_UNSAFE) after which some majority of the new
+   * configuration could not be formed from members that are caught up now: the leader, and members
+   * it heard from within an election timeout that acknowledged an entry of this leader (so they hold
+   * a log and can vote). An application whose new members cannot vote before their first snapshot
+   * needs it: adding voters faster than they catch up leaves a group that can never elect a leader.
+   * Leaving a joint configuration is never refused (it only lowers what a commit needs).
+   */
+  readonly strictConfChange?: boolean;
   readonly testingKnobs?: RaftTestingKnobs;
 }
 
@@ -77,6 +86,7 @@ const defaults = {
   uncommittedBytesMax: 64 << 20,
   committedBytesPerReadyMax: 16 << 20,
   quiesce: true,
+  strictConfChange: false,
 } as const;
 
 /** Fills defaults, validates and freezes. Invalid configuration is a typed error, not a crash later. */

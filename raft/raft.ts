@@ -18,6 +18,7 @@ import { inboundRefusal, type InboundView } from './inbound-check.js';
 import { ReadOnly, type PendingRead } from './read-only.js';
 import { isRaftStorageError, type RaftStorage } from './storage.js';
 import { isJoint, ProgressTracker } from './tracker.js';
+import { jointQuorumActive } from './quorum.js';
 import {
   NoNode,
   entrySizeBytes,
@@ -47,6 +48,10 @@ export type ProposalRejectReason =
   | 'CONF_CHANGE_PENDING'
   /** The membership change is impossible in the current configuration. */
   | 'CONF_CHANGE_INVALID'
+  /** (strictConfChange) The new configuration would have no quorum of caught-up members. */
+  | 'CONF_CHANGE_UNSAFE'
+  /** (strictConfChange) A new leader does not know yet how far its followers are; retry shortly. */
+  | 'CONF_CHANGE_TOO_SOON'
   /** This leader has been removed from the group and is stepping down. */
   | 'NOT_IN_CONFIG';
 
@@ -661,8 +666,10 @@ export class Raft {
       if (this.pendingConfIndex > this.log.applied) {
         return this.reject('CONF_CHANGE_PENDING', `membership change at ${this.pendingConfIndex} not applied yet (applied ${this.log.applied})`);
       }
-      const problem = this.validateConfChange(e.data);
-      if (problem !== undefined) return this.reject('CONF_CHANGE_INVALID', problem);
+      const checked = this.validateConfChange(e.data);
+      if (typeof checked === 'string') return this.reject('CONF_CHANGE_INVALID', checked);
+      const unsafe = this.cfg.strictConfChange ? this.unsafeConfChange(checked.cc, checked.result) : undefined;
+      if (unsafe !== undefined) return this.reject(unsafe.reason, unsafe.detail);
     }
     if (!this.appendEntries(entries)) {
       return this.reject('UNCOMMITTED_BYTES_EXCEEDED', `leader holds ${this.uncommittedSizeBytes} uncommitted bytes`);
@@ -674,15 +681,49 @@ export class Raft {
     return { outcome: 'appended', index: last, term: this.term };
   }
 
-  private validateConfChange(data: Uint8Array): string | undefined {
+  /** The change and the configuration it leads to, or why it is impossible. */
+  private validateConfChange(data: Uint8Array): { cc: ConfChange; result: ChangeResult } | string {
     try {
-      new Changer(this.tracker.config, this.tracker.progress, this.log.lastIndex(), 1, 1).apply(decodeConfChange(data));
-      return undefined;
+      const cc = decodeConfChange(data);
+      return { cc, result: new Changer(this.tracker.config, this.tracker.progress, this.log.lastIndex(), 1, 1).apply(cc) };
     } catch (e) {
       if (e instanceof ConfChangeError || e instanceof ConfChangeDecodeError) return `${e.code}: ${e.message}`;
       throw e;
     }
   }
+  /**
+   * strictConfChange: why the configuration `result` could not commit with the members caught up
+   * now, or undefined. Caught up: this leader, and every current member it heard from within an
+   * election timeout that acknowledged an entry (match > 0: it holds a log, so it can vote) and is
+   * not waiting for a snapshot. A member the change adds is not caught up yet. A leader in its first
+   * election timeout may not have heard from a healthy follower yet: it says "too soon", not "unsafe".
+   */
+  private unsafeConfChange(cc: ConfChange, result: ChangeResult): { reason: 'CONF_CHANGE_UNSAFE' | 'CONF_CHANGE_TOO_SOON'; detail: string } | undefined {
+    if (cc.kind === 'leaveJoint') return undefined;
+    const caughtUp = (id: NodeId): boolean => {
+      if (id === this.id) return true;
+      const pr = this.tracker.progress.get(id);
+      return pr !== undefined && pr.match > 0 && pr.state !== 'snapshot' && this.leaderTick - pr.lastHeardTick < this.cfg.electionTimeoutTicks;
+    };
+    const voters = result.config.voters;
+    if (jointQuorumActive(voters, caughtUp)) return undefined;
+    const describe = (ids: ReadonlySet<NodeId>): string => {
+      const sorted = [...ids].sort((a, b) => a - b);
+      const ready = sorted.filter(caughtUp);
+      return `${ready.length} of voters [${sorted.join(',')}] caught up (${ready.length === 0 ? 'none' : ready.join(',')}), ${Math.floor(sorted.length / 2) + 1} needed`;
+    };
+    const halves = [describe(voters.incoming)];
+    if (voters.outgoing.size > 0) halves.push(`outgoing: ${describe(voters.outgoing)}`);
+    const young = this.leaderTick <= this.cfg.electionTimeoutTicks;
+    const unheard = [...this.tracker.progress].some(([id, pr]) => id !== this.id && pr.match === 0);
+    if (young && unheard) return { reason: 'CONF_CHANGE_TOO_SOON', detail: `this leader is new and has not heard from every member yet: ${halves.join('; ')}` };
+    return {
+      reason: 'CONF_CHANGE_UNSAFE',
+      detail: `the new configuration could not commit with the members caught up now: ${halves.join('; ')}; add new members as learners and promote them once they have caught up`,
+    };
+  }
+
+
 
   /** Appends entries stamped with our term; false (nothing appended) when over the uncommitted-bytes bound. */
   private appendEntries(entries: readonly Entry[]): boolean {

@@ -310,6 +310,9 @@ export class Node implements KvNode, AdminNode, RunningNode {
         checkQuorum: true,
         leaseReads: this.opts.leaseReads,
         quiesce: true,
+        // A new replica cannot vote before its first snapshot: voters added faster than they catch
+        // up could leave a range that never elects a leader (long-run seed 200628).
+        strictConfChange: true,
       },
       storage,
     );

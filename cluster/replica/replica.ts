@@ -294,8 +294,15 @@ export class Replica<R> {
             return;
           case 'CONF_CHANGE_PENDING':
           case 'CONF_CHANGE_INVALID':
-            p.waiter.reject(new KvError('INVALID_ARGUMENT', r.detail));
+          case 'CONF_CHANGE_UNSAFE':
+            p.waiter.reject(new KvError('INVALID_ARGUMENT', `range ${this.rangeId}: ${r.detail}`));
             return;
+          case 'CONF_CHANGE_TOO_SOON':
+            // Nothing was proposed; the admin path asks again after the pause.
+            p.waiter.reject(new KvError('UNAVAILABLE', `range ${this.rangeId}: ${r.detail}`, { retryAfterMs: 100 }));
+            return;
+          default:
+            unreachable(r.reason, 'proposal rejection');
         }
     }
   }

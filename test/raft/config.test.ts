@@ -35,6 +35,7 @@ describe('resolveRaftConfig: defaults', () => {
       uncommittedBytesMax: 64 << 20,
       committedBytesPerReadyMax: 16 << 20,
       quiesce: true,
+      strictConfChange: false,
       testingKnobs: {},
     });
     expect(c.rng).toBe(rng);

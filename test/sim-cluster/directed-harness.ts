@@ -157,6 +157,15 @@ export class DirectedCluster {
     return { leader, holders, spare };
   }
 
+  /** Runs until the replica on `store` has applied what the range's leader has (false if not within `maxMs`). */
+  async caughtUp(store: number, rangeId = 1, maxMs = 10_000): Promise<boolean> {
+    const leaderApplied = (): number => {
+      const l = this.leaderOf(rangeId);
+      return l === undefined ? Infinity : this.replica(l, rangeId)!.appliedIndex();
+    };
+    return this.until(() => (this.replica(store, rangeId)?.appliedIndex() ?? -1) >= leaderApplied(), maxMs);
+  }
+
   /** The range's snapshot as its replica on store `from` would send it now, addressed to replica `to`. */
   snapshotOf(from: number, to: number, rangeId = 1): CapturedSnapshot {
     const r = this.replica(from, rangeId)!;

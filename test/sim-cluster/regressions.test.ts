@@ -180,4 +180,10 @@ describe('whole-cluster simulator: regressions', () => {
     expect('ok' in r.answer ? 'ok' : r.answer.error.code).toBe('ok');
     expect(r.value).toBe('v');
   });
+
+  it('long-run seed 200628: voters added faster than their snapshots arrive are refused, so the range never ends with no quorum of voters that can vote', async () => {
+    const r = await runClusterSimulation(clusterSimOptionsForSeed(200628));
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
 });

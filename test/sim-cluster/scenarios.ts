@@ -197,9 +197,13 @@ export async function catchUpFromUnknownLeader(): Promise<{ applied: number; lea
     const spare = c.world.storeIds.find((s) => !holders.includes(s))!;
     const down = holders.find((s) => s !== c.leaderOf())!;
     c.world.crash(storeId(down));
+    // With a voter down, the new one joins as a learner and is promoted once caught up (added as a
+    // voter at once, the change is refused: 2 of the 4 voters could not form a quorum).
+    const learner = await c.admin(c.leaderOf()!, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_LEARNER', storeId: String(spare) }] });
+    if ('error' in learner) throw new Error(`add learner: ${learner.error.code} ${learner.error.message}`);
+    if (!(await c.caughtUp(spare, 1, 5_000))) throw new Error(`the learner on ${spare} did not catch up`);
     const added = await c.admin(c.leaderOf()!, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(spare) }] });
-    if ('error' in added) throw new Error(`add voter: ${added.error.code}`);
-    await c.until(() => (c.replica(spare)?.appliedIndex() ?? 0) > 0, 5_000);
+    if ('error' in added) throw new Error(`add voter: ${added.error.code} ${added.error.message}`);
     const moved = await c.admin(c.leaderOf()!, 'TransferLeader', { rangeId: '1', toStoreId: String(spare) });
     if ('error' in moved) throw new Error(`transfer: ${moved.error.code}`);
     for (let i = 0; i < 40; i++) await c.put(spare, `k${i}`, 'v');
@@ -284,6 +288,8 @@ export async function removedReplicasStayRemovedAfterRestart(
     for (const [add, remove] of [[spares[0]!, out1], [spares[1]!, out2]] as const) {
       const r = await c.admin(c.leaderOf()!, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(add) }, { op: 'REMOVE', storeId: String(remove) }] });
       if ('error' in r) throw new Error(`move ${remove} → ${add}: ${r.error.code} ${r.error.message}`);
+      // The next move needs the new voter caught up (or it is refused: its quorum would lack it).
+      if (!(await c.caughtUp(add))) throw new Error(`the voter on ${add} did not catch up`);
     }
     // The removed replicas go (they apply their removal, or replica GC finds it).
     await c.until(() => c.replica(out1) === undefined && c.replica(out2) === undefined, 15_000);
@@ -393,8 +399,13 @@ export async function snapshotAcrossAMembershipChange(): Promise<{ staleStore: n
       c.cut(behind, s);
       c.cut(s, behind);
     }
-    const r = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op: 'ADD_VOTER', storeId: String(spare) }] });
-    if ('error' in r) throw new Error(`add ${spare}: ${r.error.code} ${r.error.message}`);
+    // Learner first, promoted once caught up: with `behind` cut off, a voter added at once is
+    // refused (2 of the 4 voters could not form a quorum).
+    for (const op of ['ADD_LEARNER', 'ADD_VOTER']) {
+      const r = await c.admin(leader, 'ChangeReplicas', { rangeId: '1', changes: [{ op, storeId: String(spare) }] });
+      if ('error' in r) throw new Error(`${op} ${spare}: ${r.error.code} ${r.error.message}`);
+      if (!(await c.caughtUp(spare))) throw new Error(`the replica on ${spare} did not catch up`);
+    }
     for (let i = 0; i < 40; i++) await c.put(leader, `k${i}`, 'v');
     c.heal();
     await c.until(() => (c.replica(behind)?.appliedIndex() ?? 0) >= (c.replica(leader)?.appliedIndex() ?? 1), 10_000);
