@@ -101,10 +101,10 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
         e.code === 'EPOCH_MISMATCH' ||
         e.code === 'RANGE_NOT_FOUND' ||
         e.code === 'KEY_NOT_IN_RANGE' ||
-        (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId)) ||
-        // The exactly-once table answers a retry of an applied write with its first result, and
-        // skips the first attempt should it commit after the retry: safe to ask again.
-        (e.code === 'OUTCOME_UNKNOWN' && idempotent);
+        (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId));
+      // OUTCOME_UNKNOWN is not asked again: the attempt ran out of the deadline this one shares, or
+      // the exactly-once table has forgotten the seq (it says so every time: asking until the
+      // deadline only turned that answer into the caller's DEADLINE_EXCEEDED).
       if (!retry) throw finalError(e);
       // The local replica cannot serve it (no leader known, or — for a session read — it is behind
       // the token and sends the reader to the leader): ask the others instead. Not when it names
