@@ -18,6 +18,8 @@ const forwardAttemptsMax = 256;
 /** Pauses between attempts: at least this (whatever a peer suggests), growing to at most that. */
 const retryPauseMinMs = 10;
 const retryPauseMaxMs = 250;
+/** OUTCOME_UNKNOWN is asked again only within the first tries (the old bound). */
+const outcomeUnknownRetriesMax = 12;
 
 /** The local replica a routed request names, after checking the route is current. */
 export function routedReplica(node: KvNode, h: Header, key: Uint8Array | undefined): ServedRange | undefined {
@@ -101,10 +103,12 @@ export async function routeRequest<T>(node: KvNode, h: Header, spec: RouteSpec<T
         e.code === 'EPOCH_MISMATCH' ||
         e.code === 'RANGE_NOT_FOUND' ||
         e.code === 'KEY_NOT_IN_RANGE' ||
-        (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId));
-      // OUTCOME_UNKNOWN is not asked again: the attempt ran out of the deadline this one shares, or
-      // the exactly-once table has forgotten the seq (it says so every time: asking until the
-      // deadline only turned that answer into the caller's DEADLINE_EXCEEDED).
+        (e.code === 'UNAVAILABLE' && (idempotent || target === node.storeId)) ||
+        // The exactly-once table answers a retry of an applied write with its first result, and
+        // skips the first attempt should it commit after the retry: safe to ask again — a few
+        // times only, as a forgotten seq answers OUTCOME_UNKNOWN every time (asking until the
+        // deadline turned it into the caller's DEADLINE_EXCEEDED).
+        (e.code === 'OUTCOME_UNKNOWN' && idempotent && attempt < outcomeUnknownRetriesMax);
       if (!retry) throw finalError(e);
       // The local replica cannot serve it (no leader known, or — for a session read — it is behind
       // the token and sends the reader to the leader): ask the others instead. Not when it names
